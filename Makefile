@@ -1,0 +1,34 @@
+# The README's two commands are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv run test test-fast lint format bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## Run the service locally: web + worker + beat, on embedded defaults (SQLite, filesystem broker).
+run: venv
+	$(BIN)/python scripts/run_local.py
+
+## Run the whole test suite against the local PostgreSQL and Redis (fault tests included).
+test: venv
+	$(BIN)/pytest
+
+## Lint (ruff) and format check.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles

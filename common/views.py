@@ -1,0 +1,49 @@
+"""Django-level error views: unknown URLs, 500s and CSRF failures as problem details too."""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
+
+from common.exceptions import PROBLEM_CONTENT_TYPE, problem
+
+logger = logging.getLogger(__name__)
+
+
+def _problem_response(status: int, code: str, detail: str, headers=None) -> JsonResponse:
+    return JsonResponse(
+        problem(status, code, detail),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def not_found(request, exception=None):
+    return _problem_response(404, "NOT_FOUND", "Not found.")
+
+
+def server_error(request):
+    # Django calls this inside its `except` block, so the exception is still current.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return _problem_response(
+            503,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable. Please try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+    return _problem_response(500, "INTERNAL_ERROR", "An unexpected error occurred. Please try again later.")
+
+
+def bad_request(request, exception=None):
+    return _problem_response(400, "BAD_REQUEST", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    return _problem_response(403, "PERMISSION_DENIED", "You do not have permission to perform this action.")
+
+
+def csrf_failure(request, reason=""):
+    return _problem_response(403, "CSRF_FAILED", "CSRF verification failed.")

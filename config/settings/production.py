@@ -1,0 +1,26 @@
+"""Production: everything secret or site-specific must come from the environment."""
+
+from .base import *
+from .base import env
+
+# base.py already requires DJANGO_SECRET_KEY (no default) outside local and test.
+DATABASES["default"] = env.db("DATABASE_URL")
+configure_postgres_pool(DATABASES["default"], max_size=env.int("DB_POOL_MAX_SIZE", default=20))
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+
+# SECURITY
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# ------------------------------------------------------------------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# Health checks come from the load balancer over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOG_FORMAT = "json"
+LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -1,0 +1,22 @@
+"""Tests: a real PostgreSQL and a real Redis (see README, "Tests")."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret-0123456789abcdef0123456789")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/interview_feedback")
+# Redis database 15, so a test run never touches data in the default database.
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+# Tests never reach a real provider: the suite's fake server sets OPENAI_BASE_URL.
+os.environ.setdefault("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+os.environ.setdefault("OPENAI_API_KEY", "sk-proj-test-key-planted-XyZ0123456789abcdefABCDEF")
+
+from .base import *
+
+# Hashing at full cost makes every login test slow and tests nothing of ours.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No collectstatic in tests: WhiteNoise would warn about the missing folder.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]
+STORAGES["staticfiles"] = {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+}

@@ -1,0 +1,86 @@
+from rest_framework import serializers
+
+from interviews import models as m
+from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
+
+
+class JobPostingSerializer(serializers.ModelSerializer):
+    """Input and output of /job-postings: title and description required, the rest optional."""
+
+    title = serializers.CharField(max_length=m.TITLE_MAX)
+    description = serializers.CharField(max_length=m.DESCRIPTION_MAX)
+    company = serializers.CharField(max_length=m.COMPANY_MAX, required=False, allow_blank=True)
+    experience_level = serializers.CharField(max_length=m.EXPERIENCE_LEVEL_MAX, required=False, allow_blank=True)
+    tech_stack = serializers.ListField(
+        child=serializers.CharField(max_length=m.TECH_ITEM_MAX),
+        max_length=m.TECH_STACK_MAX_ITEMS,
+        required=False,
+    )
+
+    class Meta:
+        model = JobPosting
+        fields = ["id", "title", "company", "description", "experience_level", "tech_stack", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class JobPostingSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobPosting
+        fields = ["id", "title", "company"]
+        read_only_fields = fields
+
+
+class ResumeSerializer(serializers.ModelSerializer):
+    content = serializers.CharField(max_length=m.RESUME_MAX)
+
+    class Meta:
+        model = Resume
+        fields = ["id", "content", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SessionMessage
+        fields = ["id", "message_type", "content", "question_type", "created_at"]
+        read_only_fields = fields
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    job_posting = JobPostingSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = InterviewSession
+        fields = ["id", "job_posting", "status", "current_question_number", "created_at", "updated_at", "completed_at"]
+        read_only_fields = fields
+
+
+class SessionDetailSerializer(SessionSerializer):
+    """A session with everything the candidate (and the analysis) sees of it."""
+
+    job_posting = JobPostingSerializer(read_only=True, allow_null=True)
+    resume = serializers.SerializerMethodField(help_text="The user's résumé content, or null if they have none.")
+    messages = MessageSerializer(many=True, read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "resume", "messages"]
+        read_only_fields = fields
+
+    def get_resume(self, obj: InterviewSession) -> str | None:
+        resume = self.context.get("resume")
+        return resume.content if resume is not None else None
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    job_posting_id = serializers.UUIDField()
+
+
+class QuestionCreateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=m.QUESTION_MAX)
+    question_type = serializers.ChoiceField(
+        choices=SessionMessage.QuestionType.choices, required=False, allow_null=True, default=None
+    )
+
+
+class AnswerCreateSerializer(serializers.Serializer):
+    answer_text = serializers.CharField(max_length=m.ANSWER_MAX)

@@ -1,0 +1,132 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from common.exceptions import NotFoundError
+from interviews import selectors, services
+from interviews.filters import SessionFilter
+from interviews.serializers import (
+    AnswerCreateSerializer,
+    JobPostingSerializer,
+    MessageSerializer,
+    QuestionCreateSerializer,
+    ResumeSerializer,
+    SessionCreateSerializer,
+    SessionDetailSerializer,
+    SessionSerializer,
+)
+
+
+class JobPostingViewSet(viewsets.ModelViewSet):
+    serializer_class = JobPostingSerializer
+
+    def get_queryset(self):
+        return selectors.job_posting_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.job_posting_create(user=self.request.user, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.job_posting_update(
+            job_posting=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.job_posting_delete(job_posting=instance)
+
+
+class ResumeViewSet(viewsets.GenericViewSet):
+    """The user's one résumé: POST /resumes, then GET/PUT/DELETE /resumes/me."""
+
+    serializer_class = ResumeSerializer
+
+    def _get_own(self):
+        resume = selectors.resume_get(user=self.request.user)
+        if resume is None:
+            raise NotFoundError("You have no résumé yet.")
+        return resume
+
+    def create(self, request):
+        data = ResumeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resume = services.resume_create(user=request.user, content=data.validated_data["content"])
+        return Response(ResumeSerializer(resume).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["get"], url_path="me")
+    def me(self, request):
+        return Response(ResumeSerializer(self._get_own()).data)
+
+    @me.mapping.put
+    def me_update(self, request):
+        resume = self._get_own()
+        data = ResumeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resume = services.resume_update(resume=resume, content=data.validated_data["content"])
+        return Response(ResumeSerializer(resume).data)
+
+    @me.mapping.delete
+    def me_delete(self, request):
+        services.resume_delete(resume=self._get_own())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+
+    def get_queryset(self):
+        return selectors.session_list(user=self.request.user)
+
+    @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
+    def create(self, request):
+        data = SessionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_start(user=request.user, job_posting_id=data.validated_data["job_posting_id"])
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: SessionDetailSerializer})
+    def retrieve(self, request, pk=None):
+        session = self.get_object()
+        session = self.get_queryset().prefetch_related("messages").get(pk=session.pk)
+        context = {"resume": selectors.resume_get(user=request.user)}
+        return Response(SessionDetailSerializer(session, context=context).data)
+
+    @extend_schema(responses={200: MessageSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def messages(self, request, pk=None):
+        session = self.get_object()
+        return Response(MessageSerializer(selectors.session_messages(session=session), many=True).data)
+
+    @extend_schema(request=QuestionCreateSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def questions(self, request, pk=None):
+        session = self.get_object()
+        data = QuestionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.session_ask_question(session=session, **data.validated_data)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AnswerCreateSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def answers(self, request, pk=None):
+        session = self.get_object()
+        data = AnswerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.session_answer(session=session, **data.validated_data)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        return Response(SessionSerializer(services.session_pause(session=self.get_object())).data)
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return Response(SessionSerializer(services.session_resume(session=self.get_object())).data)
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return Response(SessionSerializer(services.session_complete(session=self.get_object())).data)

@@ -1,0 +1,90 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Operation(models.Model):
+    """A long-running piece of work the client polls. Also the outbox of the work queue.
+
+    Only ``operations/services.py`` changes ``status`` (pending -> processing ->
+    completed | failed); a finished operation never changes again.
+    """
+
+    class Type(models.TextChoices):
+        FEEDBACK_ANALYSIS = "feedback_analysis"
+        QUESTION_GENERATION = "question_generation"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    UNFINISHED = (Status.PENDING, Status.PROCESSING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operations")
+    session = models.ForeignKey(
+        "interviews.InterviewSession", on_delete=models.CASCADE, null=True, blank=True, related_name="operations"
+    )
+    operation_type = models.CharField(max_length=32, choices=Type.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    result = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, null=True, blank=True)
+    error_message = models.TextField(null=True, blank=True)
+    # Number of claims so far; also the fence: a run may only finish the attempt it claimed.
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # While processing: when the claim lapses unless renewed (operations/recovery).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the work was last handed to the broker; drives the recovery sweep of pending rows.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "operations"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="operations_user_created"),
+            models.Index(fields=["status", "created_at"], name="operations_status_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "processing", "completed", "failed"]),
+                name="operations_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(operation_type__in=["feedback_analysis", "question_generation"]),
+                name="operations_type_valid",
+            ),
+            # DESIGN.md point 2: one unfinished operation of a type per session, as a database fact.
+            models.UniqueConstraint(
+                fields=["session", "operation_type"],
+                condition=Q(status__in=["pending", "processing"]),
+                name="operations_one_unfinished_per_session",
+            ),
+            # finished_at is set exactly when the operation is finished.
+            models.CheckConstraint(
+                condition=(Q(status__in=["completed", "failed"]) & Q(finished_at__isnull=False))
+                | (Q(status__in=["pending", "processing"]) & Q(finished_at__isnull=True)),
+                name="operations_finished_at_matches_status",
+            ),
+            # A failure always says why; an error never sits on a successful operation.
+            models.CheckConstraint(
+                condition=(Q(status="failed") & Q(error_code__isnull=False))
+                | (~Q(status="failed") & Q(error_code__isnull=True)),
+                name="operations_error_code_iff_failed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation_type} {str(self.id)[:8]} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
