@@ -279,3 +279,6 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "common.views.csrf_failure"
+
+# celery beat keeps its last-run times here (the schedule itself is in code: config/celery.py).
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
