@@ -38,3 +38,31 @@ def client_a(user) -> APIClient:
 def client_b(other_user) -> APIClient:
     """An API client authenticated as `other_user`."""
     return auth_client(other_user)
+
+
+# The fake model server ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fake_openai_server():
+    from tests.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_llm(fake_openai_server, settings):
+    """The real openai SDK, pointed at the suite's fake OpenAI-compatible server."""
+    fake_openai_server.reset()
+    settings.OPENAI_BASE_URL = fake_openai_server.base_url
+    settings.OPENAI_API_KEY = PLANTED_KEY
+    settings.OPENAI_TIMEOUT_SECONDS = 5.0
+    settings.OPENAI_MAX_RETRIES = 0
+    yield fake_openai_server
+    fake_openai_server.reset()
+
+
+# A key in the shape of a real project key: "sk-proj-" then letters, digits, '-' and '_'.
+PLANTED_KEY = "sk-proj-PLANTEDkey_0123456789-abcdefghijklmnopqrstuvwxyzABCDEF"

@@ -4,6 +4,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from common.exceptions import NotFoundError
+from feedback import selectors as feedback_selectors
+from feedback import services as feedback_services
+from feedback.serializers import FeedbackSerializer
 from interviews import selectors, services
 from interviews.filters import SessionFilter
 from interviews.serializers import (
@@ -16,6 +19,8 @@ from interviews.serializers import (
     SessionDetailSerializer,
     SessionSerializer,
 )
+from operations.serializers import OperationSerializer
+from operations.views import RETRY_AFTER_SECONDS
 
 
 class JobPostingViewSet(viewsets.ModelViewSet):
@@ -130,3 +135,24 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         return Response(SessionSerializer(services.session_complete(session=self.get_object())).data)
+
+    @extend_schema(request=None, responses={202: OperationSerializer})
+    @action(detail=True, methods=["post"], url_path="generate-feedback")
+    def generate_feedback(self, request, pk=None):
+        """Start (or join) the AI analysis of a completed session; poll the returned operation."""
+        session = self.get_object()
+        operation, _created = feedback_services.feedback_request(session_id=session.pk, user=request.user)
+        headers = {
+            "Location": f"/api/v1/operations/{operation.id}",
+            "Retry-After": str(RETRY_AFTER_SECONDS),
+        }
+        return Response(OperationSerializer(operation).data, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+    @extend_schema(responses={200: FeedbackSerializer})
+    @action(detail=True, methods=["get"])
+    def feedback(self, request, pk=None):
+        session = self.get_object()
+        feedback = feedback_selectors.feedback_get(session=session)
+        if feedback is None:
+            raise NotFoundError("No feedback has been generated for this session yet.", code="FEEDBACK_NOT_FOUND")
+        return Response(FeedbackSerializer(feedback).data)

@@ -282,3 +282,14 @@ CSRF_FAILURE_VIEW = "common.views.csrf_failure"
 
 # celery beat keeps its last-run times here (the schedule itself is in code: config/celery.py).
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
+
+# FEEDBACK TASK RETRIES (feedback/tasks.py)
+# ------------------------------------------------------------------------------
+# Transient model failures (timeouts, connection errors, 429, 5xx) are retried with
+# exponential backoff and full jitter, honouring Retry-After, at most this many times,
+# and never past the deadline (counted from the first claim): a provider that keeps
+# failing ends the operation `failed` within two minutes.
+FEEDBACK_MAX_RETRIES = env.int("FEEDBACK_MAX_RETRIES", default=4)
+FEEDBACK_RETRY_BACKOFF_SECONDS = env.float("FEEDBACK_RETRY_BACKOFF_SECONDS", default=2.0)
+FEEDBACK_RETRY_BACKOFF_MAX_SECONDS = env.float("FEEDBACK_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
+FEEDBACK_DEADLINE_SECONDS = env.float("FEEDBACK_DEADLINE_SECONDS", default=115.0)

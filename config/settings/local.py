@@ -6,3 +6,16 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-a-secret-
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
 from .base import *
+
+# The embedded SQLite file is shared by gunicorn's threads and the worker's threads.
+# WAL lets readers run beside the writer; BEGIN IMMEDIATE plus a busy timeout makes a
+# concurrent writer wait for the lock instead of failing with "database is locked".
+# https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )

@@ -1,0 +1,115 @@
+"""Feedback: requesting an analysis, running it, and storing its result atomically."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.db import IntegrityError, transaction
+from rest_framework.utils.encoders import JSONEncoder
+
+from accounts.models import User
+from common.exceptions import ApplicationError, ConflictError, NotFoundError
+from feedback import analysis, selectors
+from feedback.models import SCORE_FIELDS, InterviewFeedback
+from feedback.serializers import FeedbackSerializer
+from interviews.models import InterviewSession, SessionMessage
+from llm import LLMErrorCode, StructuredResult, is_configured
+from llm.errors import KINDS
+from operations import services as operation_services
+from operations.models import Operation
+
+logger = logging.getLogger(__name__)
+
+
+class FeedbackRequestError(ApplicationError):
+    status_code = 400
+
+
+FEEDBACK_EXISTS_MESSAGE = "Feedback already exists for this session"
+
+
+def overall_score(scores: list[int]) -> int:
+    """Mean of the dimension scores rounded half up (82.5 -> 83), in integer arithmetic.
+
+    floor(sum/n + 1/2) == (2*sum + n) // (2*n); no floats, no banker's rounding.
+    """
+    n = len(scores)
+    return (2 * sum(scores) + n) // (2 * n)
+
+
+def _check_can_analyse(session: InterviewSession) -> None:
+    """The contract's checks 2-4, shared by the API and the worker's defence in depth."""
+    if session.status != InterviewSession.Status.COMPLETED:
+        raise FeedbackRequestError("Complete the session before asking for feedback.", code="SESSION_NOT_COMPLETED")
+    if not session.messages.filter(message_type=SessionMessage.MessageType.ANSWER).exists():
+        raise FeedbackRequestError("The session has no answers to analyse.", code="NO_ANSWERS_TO_ANALYZE")
+    if InterviewFeedback.objects.filter(session=session).exists():
+        raise ConflictError(FEEDBACK_EXISTS_MESSAGE, code="FEEDBACK_ALREADY_EXISTS")
+
+
+def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
+    """Ask for feedback on a session: the in-flight operation if there is one, else a new one.
+
+    Checks in the contract's order; nothing is created or enqueued when one fails.
+    Returns (operation, created).
+    """
+    session = InterviewSession.objects.filter(pk=session_id, user=user).first()
+    if session is None:
+        raise NotFoundError()
+    _check_can_analyse(session)
+    if not is_configured():
+        raise FeedbackRequestError(KINDS[LLMErrorCode.NOT_CONFIGURED].message, code=LLMErrorCode.NOT_CONFIGURED)
+    return operation_services.operation_get_or_create_inflight(
+        user=user, session=session, operation_type=Operation.Type.FEEDBACK_ANALYSIS
+    )
+
+
+def feedback_analyze(*, operation: Operation) -> StructuredResult[analysis.FeedbackAnalysis]:
+    """Defence in depth, then the model call - outside any transaction.
+
+    Raises ApplicationError if the session may no longer be analysed, LLMError on model failure.
+    """
+    data = selectors.analysis_input_get(session_id=operation.session_id, user=operation.user)
+    if data is None:
+        raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
+    _check_can_analyse(data.session)
+    return analysis.analyze(data)
+
+
+def feedback_store(*, operation: Operation, outcome: StructuredResult[analysis.FeedbackAnalysis]) -> bool:
+    """Insert the feedback and complete the operation in one transaction - both or neither.
+
+    A second analysis of the same session loses on the unique session_id: its operation
+    fails with FEEDBACK_ALREADY_EXISTS (the first feedback stands; we never overwrite it).
+    A run that no longer holds its claim stores nothing. Returns True if stored.
+    """
+    parsed = outcome.parsed.model_dump()
+    scores = [parsed[f] for f in SCORE_FIELDS]
+    try:
+        with transaction.atomic():
+            feedback = InterviewFeedback.objects.create(
+                session_id=operation.session_id,
+                operation=operation,
+                overall_score=overall_score(scores),
+                **parsed,
+            )
+            result = FeedbackSerializer(feedback).data
+            if not operation_services.operation_complete(operation=operation, result=_plain(result)):
+                # Our claim was taken over (lease expired, re-dispatched): discard our work.
+                transaction.set_rollback(True)
+                logger.info("operation %s: claim lost before storing; feedback discarded", operation.pk)
+                return False
+    except IntegrityError:
+        if not InterviewFeedback.objects.filter(session_id=operation.session_id).exists():
+            raise  # not the unique session: a real bug, let it surface
+        operation_services.operation_fail(
+            operation=operation, error_code="FEEDBACK_ALREADY_EXISTS", error_message=FEEDBACK_EXISTS_MESSAGE + "."
+        )
+        return False
+    return True
+
+
+def _plain(data) -> dict:
+    """Serializer output -> JSON-safe dict, exactly as the API renders it."""
+    return json.loads(json.dumps(data, cls=JSONEncoder))

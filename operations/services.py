@@ -1,0 +1,165 @@
+"""The Operation lifecycle. The only code that assigns ``Operation.status``.
+
+pending -> processing -> completed | failed, nothing else. Every transition is one
+conditional UPDATE, so concurrent runs cannot both win:
+
+* claim (fresh delivery): ``status = pending``;
+* claim (a retry or a re-dispatch of the same operation): ``status = processing AND
+  attempts = <the attempt it continues>`` - a fencing token: each claim bumps
+  ``attempts``, so a stale run that finishes late no longer matches and changes nothing;
+* complete / fail: ``status = processing AND attempts = <the caller's attempt>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from kombu.exceptions import KombuError
+from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from accounts.models import User
+from interviews.models import InterviewSession
+from operations.models import Operation
+
+logger = logging.getLogger(__name__)
+
+Status = Operation.Status
+
+# Which Celery task runs each operation type (by name: operations/ never imports the apps
+# whose work it tracks). Every task takes (operation_id, attempt=None).
+TASKS = {
+    Operation.Type.FEEDBACK_ANALYSIS: "feedback.tasks.generate_feedback_task",
+}
+
+# What a publish can raise when the broker is unreachable (redis-py errors arrive wrapped
+# by kombu as OperationalError; a socket timeout can surface as a plain OSError).
+BROKER_ERRORS = (KombuError, BrokerOperationalError, OSError, TimeoutError)
+
+
+def operation_get_or_create_inflight(
+    *, user: User, session: InterviewSession, operation_type: str
+) -> tuple[Operation, bool]:
+    """The session's pending/processing operation of this type, or a new pending one.
+
+    One unfinished operation per (session, type) is a database fact (partial unique
+    constraint): a request that loses the insert race gets the winner's operation back.
+    The task is enqueued only after the surrounding transaction commits.
+    """
+    unfinished = Operation.objects.filter(
+        session=session, operation_type=operation_type, status__in=Operation.UNFINISHED
+    )
+    with transaction.atomic():
+        existing = unfinished.first()
+        if existing is not None:
+            return existing, False
+        now = timezone.now()
+        try:
+            with transaction.atomic():  # savepoint: the IntegrityError must not poison the outer block
+                operation = Operation.objects.create(
+                    user=user,
+                    session=session,
+                    operation_type=operation_type,
+                    created_at=now,
+                    dispatched_at=now,
+                )
+        except IntegrityError:
+            # A concurrent request committed first; READ COMMITTED lets us see its row now.
+            existing = unfinished.first()
+            if existing is None:
+                raise
+            return existing, False
+        transaction.on_commit(lambda: operation_enqueue(operation=operation), robust=True)
+        return operation, True
+
+
+def operation_enqueue(*, operation: Operation, attempt: int | None = None) -> bool:
+    """Publish the operation's task. Never raises for an unreachable broker: the Operation row
+    is the outbox, and operations/recovery re-dispatches what did not get through."""
+    try:
+        current_app.send_task(
+            TASKS[operation.operation_type],
+            kwargs={"operation_id": str(operation.id), "attempt": attempt},
+        )
+    except BROKER_ERRORS as exc:
+        logger.warning(
+            "could not publish operation %s (%s); the recovery sweep will dispatch it",
+            operation.id,
+            type(exc).__name__,
+        )
+        return False
+    return True
+
+
+def operation_claim(*, operation_id: uuid.UUID | str, attempt: int | None = None) -> Operation | None:
+    """Take the operation for this run, or return None if someone else has it / it is finished.
+
+    ``attempt`` None claims a pending operation; otherwise it continues a processing operation
+    whose last claim was ``attempt`` (a Celery retry, or a re-dispatch after the lease expired).
+    """
+    now = timezone.now()
+    rows = Operation.objects.filter(pk=operation_id)
+    if attempt is None:
+        rows = rows.filter(status=Status.PENDING)
+    else:
+        rows = rows.filter(status=Status.PROCESSING, attempts=attempt)
+    updated = rows.update(
+        status=Status.PROCESSING,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), now),
+        lease_expires_at=now + timedelta(seconds=settings.OPERATION_LEASE_SECONDS),
+        updated_at=now,
+    )
+    if not updated:
+        return None
+    return Operation.objects.select_related("session", "user").get(pk=operation_id)
+
+
+def operation_extend_lease(*, operation: Operation, seconds: float) -> bool:
+    """Keep the claim alive (e.g. across a retry's backoff). False if the claim was lost."""
+    now = timezone.now()
+    return bool(_held(operation).update(lease_expires_at=now + timedelta(seconds=seconds), updated_at=now))
+
+
+def _held(operation: Operation):
+    return Operation.objects.filter(pk=operation.pk, status=Status.PROCESSING, attempts=operation.attempts)
+
+
+def operation_complete(*, operation: Operation, result: dict[str, Any]) -> bool:
+    """Mark completed with ``result``, only while the caller still holds its claim."""
+    now = timezone.now()
+    updated = _held(operation).update(
+        status=Status.COMPLETED, result=result, finished_at=now, lease_expires_at=None, updated_at=now
+    )
+    if updated:
+        operation.status, operation.result, operation.finished_at = Status.COMPLETED, result, now
+    return bool(updated)
+
+
+def operation_fail(*, operation: Operation, error_code: str, error_message: str) -> bool:
+    """Mark failed with a stable code and a user-facing message, only while the claim is held."""
+    now = timezone.now()
+    updated = _held(operation).update(
+        status=Status.FAILED,
+        error_code=error_code,
+        error_message=error_message,
+        finished_at=now,
+        lease_expires_at=None,
+        updated_at=now,
+    )
+    if updated:
+        operation.status, operation.error_code, operation.error_message = Status.FAILED, error_code, error_message
+        operation.finished_at = now
+    else:
+        logger.info(
+            "operation %s: claim %s no longer held; failure %s dropped", operation.pk, operation.attempts, error_code
+        )
+    return bool(updated)

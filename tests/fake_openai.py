@@ -1,0 +1,185 @@
+"""A fake OpenAI-compatible HTTP server on 127.0.0.1, for tests and the benchmark.
+
+The real ``openai`` SDK talks to it over real HTTP (so timeouts, retries and parsing run
+for real). Behaviour is scripted per call: tests push :class:`Reply` objects; when the
+script is empty the server answers with ``default`` (a valid feedback object).
+
+Run standalone for a local demo: ``python -m tests.fake_openai --port 8765 --latency 2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+VALID_FEEDBACK: dict[str, Any] = {
+    "technical_accuracy_score": 80,
+    "communication_clarity_score": 85,
+    "problem_solving_score": 80,
+    "relevance_score": 85,
+    "technical_feedback": "Solid grasp of idempotency and transactions.",
+    "communication_feedback": "Clear, structured answers.",
+    "problem_solving_feedback": "Broke the problem down well; consider failure modes earlier.",
+    "relevance_feedback": "Answers matched the posting's backend focus.",
+    "overall_comments": "A strong interview with room to deepen distributed-systems answers.",
+    "knowledge_gaps": ["Exactly-once delivery trade-offs"],
+    "learning_recommendations": ["Read about the transactional outbox pattern"],
+}
+
+
+@dataclass
+class Reply:
+    """What the server does for one call."""
+
+    status: int = 200
+    content: str | None = None  # assistant message content (JSON text for structured output)
+    body: bytes | None = None  # raw HTTP body, overrides everything else
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a hang, if above the client's timeout)
+    finish_reason: str = "stop"
+    refusal: str | None = None
+    drop: bool = False  # close the connection without answering
+
+    @classmethod
+    def feedback(cls, delay: float = 0.0, **overrides: Any) -> Reply:
+        return cls(content=json.dumps({**VALID_FEEDBACK, **overrides}), delay=delay)
+
+    @classmethod
+    def error(cls, status: int, code: str, message: str = "provider error", **kw: Any) -> Reply:
+        body = json.dumps({"error": {"message": message, "type": code, "code": code}}).encode()
+        return cls(status=status, body=body, **kw)
+
+
+class FakeOpenAI:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None) -> None:
+        self.script: deque[Reply] = deque()
+        self.default = default or Reply.feedback()
+        self.calls: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._server.request_queue_size = 1024
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def push(self, *replies: Reply) -> None:
+        with self._lock:
+            self.script.extend(replies)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.script.clear()
+            self.calls.clear()
+            self.default = Reply.feedback()
+            self.max_in_flight = 0
+
+    def start(self) -> FakeOpenAI:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openai", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next(self, request: dict[str, Any], headers: dict[str, str]) -> Reply:
+        with self._lock:
+            self.calls.append({"body": request, "headers": headers})
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            return self.script.popleft() if self.script else self.default
+
+    def _done(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                try:
+                    request = json.loads(raw or b"{}")
+                except ValueError:
+                    request = {"_raw": raw.decode(errors="replace")}
+                reply = fake._next(request, {k.lower(): v for k, v in self.headers.items()})
+                try:
+                    self._answer(request, reply)
+                finally:
+                    fake._done()
+
+            def _answer(self, request: dict[str, Any], reply: Reply) -> None:
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                body = reply.body
+                if body is None:
+                    body = json.dumps(self._completion(request, reply)).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("x-request-id", f"req_{uuid.uuid4().hex[:16]}")
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            @staticmethod
+            def _completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
+                return {
+                    "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": request.get("model", "fake-model"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": reply.finish_reason,
+                            "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal},
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1200, "completion_tokens": 350, "total_tokens": 1550},
+                }
+
+        return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds before each answer")
+    args = parser.parse_args()
+    server = FakeOpenAI(port=args.port, default=Reply.feedback(delay=args.latency)).start()
+    print(f"fake OpenAI-compatible server at {server.base_url} (latency {args.latency}s); Ctrl-C stops it")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
