@@ -45,6 +45,8 @@ class Operation(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # When the work was last handed to the broker; drives the recovery sweep of pending rows.
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Times the recovery sweep re-dispatched it after its lease expired (a lost worker).
+    recoveries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         db_table = "operations"
@@ -52,6 +54,12 @@ class Operation(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="operations_user_created"),
             models.Index(fields=["status", "created_at"], name="operations_status_created"),
+            # The recovery sweep's scans: only unfinished rows, a small slice of the table.
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                condition=Q(status__in=["pending", "processing"]),
+                name="operations_unfinished",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

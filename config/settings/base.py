@@ -204,10 +204,10 @@ CELERY_WORKER_SEND_TASK_EVENTS = True  # Flower
 CELERY_TASK_SEND_SENT_EVENT = True
 
 # Redis redelivers an unacknowledged task after visibility_timeout: it must exceed the
-# longest run (the operation lease) or a second copy starts while the first still runs.
-OPERATION_LEASE_SECONDS = env.int("OPERATION_LEASE_SECONDS", default=300)
+# longest run and the operation lease (OPERATION_LEASE_SECONDS, below) or a second copy
+# starts while the first still runs. The claim's fence makes such a copy harmless anyway.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=OPERATION_LEASE_SECONDS * 2),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
     # kombu's defaults are None: with Redis down a publish would hang the request.
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
     "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
@@ -293,3 +293,28 @@ FEEDBACK_MAX_RETRIES = env.int("FEEDBACK_MAX_RETRIES", default=4)
 FEEDBACK_RETRY_BACKOFF_SECONDS = env.float("FEEDBACK_RETRY_BACKOFF_SECONDS", default=2.0)
 FEEDBACK_RETRY_BACKOFF_MAX_SECONDS = env.float("FEEDBACK_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
 FEEDBACK_DEADLINE_SECONDS = env.float("FEEDBACK_DEADLINE_SECONDS", default=115.0)
+
+# OPERATION RECOVERY (operations/recovery.py, run by celery beat)
+# ------------------------------------------------------------------------------
+# A claim lasts this long; one run is bounded well below it (a model call is bounded by
+# OPENAI_TIMEOUT_SECONDS, twice at most for invalid output), and a Celery retry extends
+# it across its backoff. Must stay below the broker's visibility_timeout.
+OPERATION_LEASE_SECONDS = env.int("OPERATION_LEASE_SECONDS", default=120)
+# Pending rows not picked up this long after dispatch are published again (broker was down,
+# the web process died right after commit, the message was lost).
+OPERATION_PENDING_GRACE_SECONDS = env.int("OPERATION_PENDING_GRACE_SECONDS", default=60)
+# How often the sweep runs. Lease + interval bounds how long a dead worker's operation waits.
+OPERATION_RECOVERY_INTERVAL_SECONDS = env.int("OPERATION_RECOVERY_INTERVAL_SECONDS", default=30)
+# A processing operation whose lease expired this many times is failed with WORKER_LOST.
+OPERATION_MAX_RECOVERIES = env.int("OPERATION_MAX_RECOVERIES", default=3)
+# Rows handled per sweep round (the rest wait for the next round).
+OPERATION_RECOVERY_BATCH = env.int("OPERATION_RECOVERY_BATCH", default=500)
+
+CELERY_BEAT_SCHEDULE = {
+    "operations-recover": {
+        "task": "operations.tasks.recover_operations_task",
+        "schedule": float(OPERATION_RECOVERY_INTERVAL_SECONDS),
+        # A sweep that could not run in its slot is dropped, not piled up.
+        "options": {"expires": float(OPERATION_RECOVERY_INTERVAL_SECONDS)},
+    },
+}
