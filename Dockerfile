@@ -1,0 +1,32 @@
+# One image for every process of the service (web, worker, beat, flower, migrate):
+# docker-compose.yml picks the command. Python 3.11, as on the development machines.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# Admin static files go into the image (WhiteNoise serves them). The production settings
+# need these variables to import; the values are placeholders for this one build step and
+# are not in the image's environment afterwards.
+RUN DJANGO_SETTINGS_MODULE=config.settings.production \
+    DJANGO_SECRET_KEY=collectstatic-at-build-time-only-not-a-secret \
+    DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
+    CELERY_BROKER_URL=memory:// \
+    python manage.py collectstatic --noinput
+
+# Run as an unprivileged user; var/ holds celery beat's schedule file.
+RUN useradd --create-home --uid 10001 app && mkdir -p /app/var && chown app:app /app/var
+USER app
+
+ENV DJANGO_SETTINGS_MODULE=config.settings.production
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]
