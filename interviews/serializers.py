@@ -71,8 +71,21 @@ class SessionDetailSerializer(SessionSerializer):
         return resume.content if resume is not None else None
 
 
+class UUIDStringField(serializers.UUIDField):
+    """A UUID written as a JSON string, as the contract has every id.
+
+    DRF's UUIDField also turns a JSON number (or ``true``) into ``UUID(int=...)``, so
+    ``{"job_posting_id": 123}`` would be looked up and answered 404 instead of 400.
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class SessionCreateSerializer(serializers.Serializer):
-    job_posting_id = serializers.UUIDField()
+    job_posting_id = UUIDStringField()
 
 
 class QuestionCreateSerializer(serializers.Serializer):
