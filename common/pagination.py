@@ -1,3 +1,4 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination
 
 
@@ -6,3 +7,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class ListFilterBackend(DjangoFilterBackend):
+    """Query filters narrow lists only: ``GET /sessions/{id}?status=paused`` still finds the session."""
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) != "list":
+            return queryset
+        return super().filter_queryset(request, queryset, view)

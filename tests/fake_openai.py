@@ -57,6 +57,11 @@ class Reply:
         return cls(status=status, body=body, **kw)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that gave up (timeout, killed worker) leaves a broken pipe: expected
+
+
 class FakeOpenAI:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None) -> None:
         self.script: deque[Reply] = deque()
@@ -65,7 +70,7 @@ class FakeOpenAI:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server = _QuietServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._server.request_queue_size = 1024
         self._thread: threading.Thread | None = None
