@@ -3,6 +3,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from accounts.views import AuthViewSet, UserViewSet
+from common import health
 from interviews.views import JobPostingViewSet, ResumeViewSet, SessionViewSet
 from operations.views import OperationViewSet
 
@@ -17,6 +18,8 @@ router.register("sessions", SessionViewSet, basename="sessions")
 router.register("operations", OperationViewSet, basename="operations")
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(router.urls)),
     path("admin/", admin.site.urls),
 ]

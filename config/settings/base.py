@@ -248,8 +248,9 @@ OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-5.4-mini")
 # The SDK's default read timeout is 600 s: bound every call explicitly.
 OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=30.0)
 OPENAI_CONNECT_TIMEOUT_SECONDS = env.float("OPENAI_CONNECT_TIMEOUT_SECONDS", default=5.0)
-# The SDK's own retries, per call; Celery's retries (feedback/tasks.py) multiply them.
-OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=1)
+# The SDK's own retries, per call. Off by default: the Celery task retries (feedback/tasks.py)
+# with backoff and a deadline, and the two would multiply.
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=0)
 OPENAI_MAX_OUTPUT_TOKENS = env.int("OPENAI_MAX_OUTPUT_TOKENS", default=4000)
 
 # LOGGING
