@@ -95,7 +95,16 @@ def feedback_store(*, operation: Operation, outcome: StructuredResult[analysis.F
                 **parsed,
             )
             result = FeedbackSerializer(feedback).data
-            if not operation_services.operation_complete(operation=operation, result=_plain(result)):
+            accounting = {
+                "llm_model": outcome.model,
+                "prompt_version": analysis.PROMPT_VERSION,
+                "input_tokens": outcome.input_tokens,
+                "output_tokens": outcome.output_tokens,
+                "model_latency_ms": outcome.latency_ms,
+            }
+            if not operation_services.operation_complete(
+                operation=operation, result=_plain(result), accounting=accounting
+            ):
                 # Our claim was taken over (lease expired, re-dispatched): discard our work.
                 transaction.set_rollback(True)
                 logger.info("operation %s: claim lost before storing; feedback discarded", operation.pk)

@@ -47,6 +47,12 @@ class Operation(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     # Times the recovery sweep re-dispatched it after its lease expired (a lost worker).
     recoveries = models.PositiveSmallIntegerField(default=0)
+    # Accounting of the model call that produced the result (what explains a bill).
+    llm_model = models.CharField(max_length=100, blank=True, default="")
+    prompt_version = models.CharField(max_length=50, blank=True, default="")
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    model_latency_ms = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "operations"

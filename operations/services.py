@@ -133,11 +133,17 @@ def _held(operation: Operation):
     return Operation.objects.filter(pk=operation.pk, status=Status.PROCESSING, attempts=operation.attempts)
 
 
-def operation_complete(*, operation: Operation, result: dict[str, Any]) -> bool:
-    """Mark completed with ``result``, only while the caller still holds its claim."""
+ACCOUNTING_FIELDS = ("llm_model", "prompt_version", "input_tokens", "output_tokens", "model_latency_ms")
+
+
+def operation_complete(
+    *, operation: Operation, result: dict[str, Any], accounting: dict[str, Any] | None = None
+) -> bool:
+    """Mark completed with ``result`` (and the model call's accounting), only while the claim is held."""
     now = timezone.now()
+    extra = {k: v for k, v in (accounting or {}).items() if k in ACCOUNTING_FIELDS}
     updated = _held(operation).update(
-        status=Status.COMPLETED, result=result, finished_at=now, lease_expires_at=None, updated_at=now
+        status=Status.COMPLETED, result=result, finished_at=now, lease_expires_at=None, updated_at=now, **extra
     )
     if updated:
         operation.status, operation.result, operation.finished_at = Status.COMPLETED, result, now

@@ -55,6 +55,11 @@ def test_pending_to_completed_stores_feedback_and_result(operation, fake_llm):
     assert operation.error_code is None and operation.error_message is None
     assert feedback.overall_score == 83  # 80, 85, 80, 85 -> 82.5 -> 83
     assert feedback.operation_id == operation.id
+    # Accounting for the bill: model, prompt version, tokens, latency.
+    assert operation.llm_model == "gpt-5.4-mini"
+    assert operation.prompt_version == "feedback-v1"
+    assert (operation.input_tokens, operation.output_tokens) == (1200, 350)
+    assert operation.model_latency_ms is not None
     assert feedback.knowledge_gaps == VALID_FEEDBACK["knowledge_gaps"]
     # The result is exactly what GET /sessions/{id}/feedback returns.
     assert operation.result == json.loads(json.dumps(FeedbackSerializer(feedback).data, default=str))
