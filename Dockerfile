@@ -29,4 +29,4 @@ USER app
 
 ENV DJANGO_SETTINGS_MODULE=config.settings.production
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

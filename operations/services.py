@@ -29,6 +29,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 from accounts.models import User
 from interviews.models import InterviewSession
 from operations.models import Operation
+from operations.notify import notify_status
 
 logger = logging.getLogger(__name__)
 
@@ -111,15 +112,17 @@ def operation_claim(*, operation_id: uuid.UUID | str, attempt: int | None = None
         rows = rows.filter(status=Status.PENDING)
     else:
         rows = rows.filter(status=Status.PROCESSING, attempts=attempt)
-    updated = rows.update(
-        status=Status.PROCESSING,
-        attempts=F("attempts") + 1,
-        started_at=Coalesce(F("started_at"), now),
-        lease_expires_at=now + timedelta(seconds=settings.OPERATION_LEASE_SECONDS),
-        updated_at=now,
-    )
-    if not updated:
-        return None
+    with transaction.atomic():
+        updated = rows.update(
+            status=Status.PROCESSING,
+            attempts=F("attempts") + 1,
+            started_at=Coalesce(F("started_at"), now),
+            lease_expires_at=now + timedelta(seconds=settings.OPERATION_LEASE_SECONDS),
+            updated_at=now,
+        )
+        if not updated:
+            return None
+        notify_status(operation_id=operation_id, status=Status.PROCESSING)
     return Operation.objects.select_related("session", "user").get(pk=operation_id)
 
 
@@ -142,9 +145,12 @@ def operation_complete(
     """Mark completed with ``result`` (and the model call's accounting), only while the claim is held."""
     now = timezone.now()
     extra = {k: v for k, v in (accounting or {}).items() if k in ACCOUNTING_FIELDS}
-    updated = _held(operation).update(
-        status=Status.COMPLETED, result=result, finished_at=now, lease_expires_at=None, updated_at=now, **extra
-    )
+    with transaction.atomic():
+        updated = _held(operation).update(
+            status=Status.COMPLETED, result=result, finished_at=now, lease_expires_at=None, updated_at=now, **extra
+        )
+        if updated:
+            notify_status(operation_id=operation.pk, status=Status.COMPLETED)
     if updated:
         operation.status, operation.result, operation.finished_at = Status.COMPLETED, result, now
     return bool(updated)
@@ -153,14 +159,17 @@ def operation_complete(
 def operation_fail(*, operation: Operation, error_code: str, error_message: str) -> bool:
     """Mark failed with a stable code and a user-facing message, only while the claim is held."""
     now = timezone.now()
-    updated = _held(operation).update(
-        status=Status.FAILED,
-        error_code=error_code,
-        error_message=error_message,
-        finished_at=now,
-        lease_expires_at=None,
-        updated_at=now,
-    )
+    with transaction.atomic():
+        updated = _held(operation).update(
+            status=Status.FAILED,
+            error_code=error_code,
+            error_message=error_message,
+            finished_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        if updated:
+            notify_status(operation_id=operation.pk, status=Status.FAILED)
     if updated:
         operation.status, operation.error_code, operation.error_message = Status.FAILED, error_code, error_message
         operation.finished_at = now

@@ -3,7 +3,7 @@
 Prepares the embedded defaults (SQLite in var/db.sqlite3, kombu's filesystem broker in
 var/broker), then runs the three processes of the service side by side:
 
-    web     gunicorn config.wsgi            (gthread workers; HOST/PORT, default 127.0.0.1:8000)
+    web     uvicorn config.asgi:application (HOST/PORT, default 127.0.0.1:8000)
     worker  celery -A config worker -l INFO
     beat    celery -A config beat -l INFO
 
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Not resolved: a virtualenv's bin/python is a symlink to the base interpreter.
 BIN = Path(sys.executable).parent
 SETTINGS = "config.settings.local"
-# gunicorn's graceful timeout is 30 s; a warm Celery shutdown waits for running tasks.
+# The web server's graceful timeout is 30 s; a warm Celery shutdown waits for running tasks.
 STOP_TIMEOUT_SECONDS = 35
 READY_TIMEOUT_SECONDS = 60
 
@@ -236,8 +236,9 @@ def main() -> int:
     except KeyboardInterrupt:
         return 130
 
-    web = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"{host}:{port}"]
-    web += ["--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]
+    # ASGI for all: the waiting endpoints (?wait=, /events) hold no thread while they wait.
+    web = [str(BIN / "uvicorn"), "config.asgi:application", "--host", host, "--port", str(port)]
+    web += ["--timeout-graceful-shutdown", "30"]
     children = [
         Child("web", web, env),
         Child("worker", [str(BIN / "celery"), "-A", "config", "worker", "-l", "INFO"], env),

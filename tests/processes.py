@@ -267,3 +267,46 @@ class PrivatePostgres:
         except subprocess.CalledProcessError:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class AsgiWeb(Web):
+    """The ASGI web process: uvicorn on config.asgi (serves the waiting endpoints too)."""
+
+    def __init__(self, *, env: dict[str, str]):
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="asgi-", suffix=".log", delete=False)
+        uvicorn = str(Path(sys.executable).with_name("uvicorn"))
+        self.proc = subprocess.Popen(
+            [
+                uvicorn,
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "3",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_listening()
+
+    def _wait_listening(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("server did not start")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
