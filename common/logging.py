@@ -28,10 +28,17 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = context.request_id.get() or "-"
         op = context.operation_id.get()
-        record.operation_id = f" op={op}" if op else ""
         record.op_id = op
         record.task_id = context.task_id.get()
         record.attempt = context.attempt.get()
+        parts = [f"req={record.request_id}"] if record.request_id != "-" else []
+        if op:
+            parts.append(f"op={op}")
+        if record.task_id:
+            parts.append(f"task={record.task_id}")
+        if record.attempt is not None:
+            parts.append(f"attempt={record.attempt}")
+        record.context = " ".join(parts) or "-"
         return True
 
 

@@ -1,8 +1,10 @@
 """The Celery application: configured from Django settings (``CELERY_*``)."""
 
+import logging
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -11,3 +13,17 @@ app = Celery("interview_feedback")
 # https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def start_metrics_server(**kwargs) -> None:
+    """Each worker serves its Prometheus metrics (operations finished, model latency, tokens)."""
+    from django.conf import settings
+    from prometheus_client import start_http_server
+
+    port = settings.CELERY_METRICS_PORT
+    if port:
+        try:
+            start_http_server(port)
+        except OSError as exc:  # a second worker on this host: metrics off for it, work goes on
+            logging.getLogger(__name__).warning("metrics port %s unavailable (%s)", port, exc)

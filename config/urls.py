@@ -3,7 +3,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from accounts.views import AuthViewSet, UserViewSet
-from common import health
+from common import health, metrics_view
 from interviews.views import JobPostingViewSet, ResumeViewSet, SessionViewSet
 from operations.views import OperationViewSet
 
@@ -20,6 +20,7 @@ router.register("operations", OperationViewSet, basename="operations")
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view.metrics, name="metrics"),
     path("api/v1/", include(router.urls)),
     path("admin/", admin.site.urls),
 ]

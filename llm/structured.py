@@ -12,6 +12,7 @@ import openai
 import pydantic
 from django.conf import settings
 
+from llm import metrics
 from llm.client import get_client
 from llm.errors import LLMError, LLMErrorCode, classify
 
@@ -54,6 +55,7 @@ def complete_structured(*, messages: list[dict], schema: type[T], model: str | N
         )
     except (openai.OpenAIError, pydantic.ValidationError, json.JSONDecodeError) as exc:
         error = classify(exc)
+        metrics.MODEL_LATENCY.labels(model, error.code).observe(time.monotonic() - started)
         logger.warning(
             "model call failed: code=%s class=%s provider_request_id=%s",
             error.code,
@@ -74,6 +76,10 @@ def complete_structured(*, messages: list[dict], schema: type[T], model: str | N
         raise LLMError(LLMErrorCode.RESPONSE_INVALID, cause="empty content", provider_request_id=request_id)
 
     usage = completion.usage
+    metrics.MODEL_LATENCY.labels(model, "ok").observe(latency_ms / 1000)
+    if usage:
+        metrics.MODEL_TOKENS.labels(model, "input").inc(usage.prompt_tokens or 0)
+        metrics.MODEL_TOKENS.labels(model, "output").inc(usage.completion_tokens or 0)
     return StructuredResult(
         parsed=message.parsed,
         model=completion.model or model,

@@ -28,6 +28,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.models import User
 from interviews.models import InterviewSession
+from operations import metrics
 from operations.models import Operation
 from operations.notify import notify_status
 
@@ -79,6 +80,7 @@ def operation_get_or_create_inflight(
                 raise
             return existing, False
         transaction.on_commit(lambda: operation_enqueue(operation=operation), robust=True)
+        transaction.on_commit(lambda: metrics.OPERATIONS_CREATED.labels(operation_type).inc())
         return operation, True
 
 
@@ -123,7 +125,10 @@ def operation_claim(*, operation_id: uuid.UUID | str, attempt: int | None = None
         if not updated:
             return None
         notify_status(operation_id=operation_id, status=Status.PROCESSING)
-    return Operation.objects.select_related("session", "user").get(pk=operation_id)
+    operation = Operation.objects.select_related("session", "user").get(pk=operation_id)
+    if operation.attempts == 1:
+        metrics.QUEUE_WAIT.labels(operation.operation_type).observe((now - operation.created_at).total_seconds())
+    return operation
 
 
 def operation_extend_lease(*, operation: Operation, seconds: float) -> bool:
@@ -152,6 +157,7 @@ def operation_complete(
         if updated:
             notify_status(operation_id=operation.pk, status=Status.COMPLETED)
     if updated:
+        metrics.OPERATIONS_FINISHED.labels(operation.operation_type, "completed").inc()
         operation.status, operation.result, operation.finished_at = Status.COMPLETED, result, now
     return bool(updated)
 
@@ -171,6 +177,7 @@ def operation_fail(*, operation: Operation, error_code: str, error_message: str)
         if updated:
             notify_status(operation_id=operation.pk, status=Status.FAILED)
     if updated:
+        metrics.OPERATIONS_FINISHED.labels(operation.operation_type, error_code).inc()
         operation.status, operation.error_code, operation.error_message = Status.FAILED, error_code, error_message
         operation.finished_at = now
     else:

@@ -72,6 +72,7 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_prometheus",
 ]
 LOCAL_APPS = [
     "common",
@@ -99,6 +100,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
+    # Must be first and last: they time the whole stack (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "common.middleware.RequestIdMiddleware",
@@ -108,6 +111,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -266,7 +270,7 @@ LOGGING = {
     },
     "formatters": {
         "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(operation_id)s] %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s",
         },
         "json": {"()": "common.logging.JsonFormatter"},
     },
@@ -324,3 +328,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(OPERATION_RECOVERY_INTERVAL_SECONDS)},
     },
 }
+
+# METRICS (README, "Health, metrics and logs")
+# ------------------------------------------------------------------------------
+# /metrics requires "Authorization: Bearer <token>" when this is set.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# A Celery worker serves its own metrics on this port (0 turns it off).
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=9808)

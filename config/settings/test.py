@@ -11,6 +11,9 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
 os.environ.setdefault("OPENAI_API_KEY", "sk-proj-test-key-planted-XyZ0123456789abcdefABCDEF")
 
+# Test workers start and stop all the time; they serve no metrics port.
+os.environ.setdefault("CELERY_METRICS_PORT", "0")
+
 from .base import *
 
 # Hashing at full cost makes every login test slow and tests nothing of ours.

@@ -9,10 +9,12 @@ from common.logging import ContextFilter, JsonFormatter, RedactSecretsFilter, re
 from conftest import PLANTED_KEY
 from feedback.tasks import generate_feedback_task
 from operations.models import Operation
-from tests.factories import OperationFactory, completed_session_with_answers
+from tests.factories import OperationFactory, ResumeFactory, completed_session_with_answers
 from tests.fake_openai import Reply
 
 pytestmark = pytest.mark.django_db
+
+PLANTED_RESUME = "Planted résumé sentence: led the Zanzibar ledger migration in 2019."
 
 
 @pytest.mark.parametrize(
@@ -67,6 +69,7 @@ def test_planted_key_never_reaches_logs_errors_or_results(fake_llm, captured_log
     settings.FEEDBACK_MAX_RETRIES = 1
     fake_llm.default = reply
     session = completed_session_with_answers()
+    ResumeFactory(user=session.user, content=PLANTED_RESUME)
     operation = OperationFactory(user=session.user, session=session)
 
     generate_feedback_task.apply(kwargs={"operation_id": str(operation.id)})
@@ -79,5 +82,7 @@ def test_planted_key_never_reaches_logs_errors_or_results(fake_llm, captured_log
     for text in (logs, operation.error_message, operation.error_code, str(operation.result)):
         assert PLANTED_KEY not in text
         assert "sk-proj-" not in text
-    # Nor the résumé or transcript text.
+    # Nor the résumé or transcript text (the résumé did reach the model).
+    assert PLANTED_RESUME in fake_llm.calls[0]["body"]["messages"][1]["content"]
+    assert PLANTED_RESUME not in logs
     assert "idempotency key stored under a unique constraint" not in logs
