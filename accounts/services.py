@@ -3,10 +3,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, normalize_email
+from common.authentication import token_user_id
 from common.exceptions import ApplicationError, ConflictError
 
 
@@ -62,7 +63,10 @@ def token_refresh(*, refresh_token: str) -> dict:
         refresh = RefreshToken(refresh_token)
     except TokenError:
         raise InvalidRefreshTokenError() from None
-    user_id = refresh.payload.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
+    try:
+        user_id = token_user_id(refresh.payload)
+    except InvalidToken:
+        raise InvalidRefreshTokenError() from None
     if not User.objects.filter(pk=user_id, is_active=True).exists():
         raise InvalidRefreshTokenError()
     return {

@@ -4,11 +4,24 @@ from interviews import models as m
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
 
 
+class VerbatimTextField(serializers.CharField):
+    """Free text kept exactly as written (indented code in an answer survives), but never blank."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and not data.strip() and not self.allow_blank:
+            self.fail("blank")
+        return super().run_validation(data)
+
+
 class JobPostingSerializer(serializers.ModelSerializer):
     """Input and output of /job-postings: title and description required, the rest optional."""
 
     title = serializers.CharField(max_length=m.TITLE_MAX)
-    description = serializers.CharField(max_length=m.DESCRIPTION_MAX)
+    description = VerbatimTextField(max_length=m.DESCRIPTION_MAX)
     company = serializers.CharField(max_length=m.COMPANY_MAX, required=False, allow_blank=True)
     experience_level = serializers.CharField(max_length=m.EXPERIENCE_LEVEL_MAX, required=False, allow_blank=True)
     tech_stack = serializers.ListField(
@@ -31,7 +44,7 @@ class JobPostingSummarySerializer(serializers.ModelSerializer):
 
 
 class ResumeSerializer(serializers.ModelSerializer):
-    content = serializers.CharField(max_length=m.RESUME_MAX)
+    content = VerbatimTextField(max_length=m.RESUME_MAX)
 
     class Meta:
         model = Resume
@@ -89,11 +102,11 @@ class SessionCreateSerializer(serializers.Serializer):
 
 
 class QuestionCreateSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=m.QUESTION_MAX)
+    content = VerbatimTextField(max_length=m.QUESTION_MAX)
     question_type = serializers.ChoiceField(
         choices=SessionMessage.QuestionType.choices, required=False, allow_null=True, default=None
     )
 
 
 class AnswerCreateSerializer(serializers.Serializer):
-    answer_text = serializers.CharField(max_length=m.ANSWER_MAX)
+    answer_text = VerbatimTextField(max_length=m.ANSWER_MAX)

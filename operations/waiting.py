@@ -32,10 +32,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 from rest_framework.renderers import JSONRenderer
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
+from common.authentication import token_user_id
 from common.exceptions import PROBLEM_CONTENT_TYPE, problem
 from operations.models import Operation
 from operations.notify import CHANNEL
@@ -240,8 +241,8 @@ async def handle(scope, receive, send, match: re.Match) -> None:
             send, scope, 401, "NOT_AUTHENTICATED", "Authentication credentials were not provided.", headers=www
         )
     try:
-        user_id = str(AccessToken(raw)[settings.SIMPLE_JWT["USER_ID_CLAIM"]])
-    except (TokenError, KeyError):
+        user_id = token_user_id(AccessToken(raw))
+    except (TokenError, InvalidToken):
         return await _problem(
             send, scope, 401, "INVALID_TOKEN", "The access token is invalid or has expired.", headers=www
         )

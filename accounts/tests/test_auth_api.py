@@ -416,3 +416,19 @@ def test_me_for_an_inactive_user_is_401_invalid_token(user):
 
     assert response.status_code == 401
     assert response.json() == INVALID_ACCESS
+
+
+def test_signed_token_with_a_non_uuid_user_id_is_401_not_500(api_client):
+    """A token signed with the server key but naming no UUID user: INVALID_TOKEN, never a 500."""
+    from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+    access = AccessToken()
+    access["user_id"] = "not-a-uuid"
+    refresh = RefreshToken()
+    refresh["user_id"] = 12345
+    me = api_client.get("/api/v1/users/me", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert me.status_code == 401
+    assert me.json()["code"] == "INVALID_TOKEN"
+    refreshed = api_client.post("/api/v1/auth/refresh", {"refresh_token": str(refresh)}, format="json")
+    assert refreshed.status_code == 401
+    assert refreshed.json()["code"] == "INVALID_TOKEN"

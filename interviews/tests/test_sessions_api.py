@@ -651,3 +651,14 @@ def test_session_endpoints_need_authentication(api_client, method, path):
 
     assert response.status_code == 401
     assert response.json() == problem(401, "NOT_AUTHENTICATED", "Authentication credentials were not provided.")
+
+
+def test_answer_text_is_kept_verbatim(client_a, user):
+    """Indented code in an answer keeps its indentation (no trimming of free text)."""
+    session = SessionFactory(user=user)
+    QuestionFactory(session=session)
+    answer = "    def f():\n        return 1\n"
+    response = client_a.post(f"/api/v1/sessions/{session.id}/answers", {"answer_text": answer}, format="json")
+    assert response.status_code == 201
+    assert response.json()["content"] == answer
+    assert SessionMessage.objects.get(pk=response.json()["id"]).content == answer
