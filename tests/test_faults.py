@@ -233,3 +233,41 @@ def test_postgres_restart_gives_503_then_web_and_worker_recover(fake_llm, clean_
             beat.stop()
     finally:
         pg.destroy()
+
+
+def test_redis_restarted_under_a_running_worker_loses_no_queued_operation(fake_llm):
+    """Redis restarts empty (no persistence) with work queued: the Operation rows bring it all back."""
+    user = UserFactory()
+    sessions = [completed_session_with_answers(user=user) for _ in range(3)]
+    token = auth_client(user)._credentials["HTTP_AUTHORIZATION"]
+    fake_llm.default = Reply.feedback(delay=2.0)
+    private = PrivateRedis()
+    private.start()
+    env = service_env(CELERY_BROKER_URL=private.url, **FAST_RECOVERY)
+    web, beat, worker = Web(env=env), Beat(env=env), Worker(env=env, concurrency=1)
+    try:
+        worker.wait_ready()
+        ids = []
+        for session in sessions:
+            response = httpx2.post(
+                f"{web.url}/api/v1/sessions/{session.id}/generate-feedback",
+                headers={"Authorization": token},
+                timeout=30,
+            )
+            assert response.status_code == 202, response.text
+            ids.append(response.json()["id"])
+        wait_for(lambda: fake_llm.calls, 30, "the first analysis to start")
+        assert Operation.objects.filter(pk__in=ids, status="pending").count() == 2  # queued in Redis
+
+        private.stop()  # SIGKILL: the queue is gone with it
+        private.start()
+
+        ops = [wait_for(lambda op_id=op_id: finished(op_id), 90, "every operation to finish") for op_id in ids]
+    finally:
+        for proc in (web, beat, worker):
+            proc.stop()
+        private.stop()
+
+    assert [op.status for op in ops] == ["completed"] * 3, [(op.status, op.error_code) for op in ops]
+    assert InterviewFeedback.objects.filter(session__in=sessions).count() == 3
+    assert len(fake_llm.calls) == 3  # nothing analysed twice
