@@ -59,6 +59,10 @@ def retry_delay(*, retries: int, error: LLMError, operation: Operation) -> float
     reject_on_worker_lost=True,
     max_retries=None,  # bounded by retry_delay() (count and deadline), not by Celery
     ignore_result=True,
+    # Enforced by the prefork pool only (the default threads pool enforces no time limit:
+    # there, per-call timeouts and the lease + recovery sweep bound a run). Below the lease,
+    # so a prefork child is killed before recovery would hand its operation to another run.
+    time_limit=max(30, settings.OPERATION_LEASE_SECONDS - 10),
 )
 def generate_feedback_task(self, operation_id: str, attempt: int | None = None) -> str:
     """Analyse one session and store its feedback. Safe to run twice: only one run holds the claim.
