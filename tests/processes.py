@@ -176,24 +176,27 @@ class Beat:
 
 
 class Web:
-    """The web process as the README runs it: gunicorn on config.wsgi."""
+    """The web process as the README runs it: gunicorn on config.wsgi (AsgiWeb: uvicorn on config.asgi)."""
+
+    def command(self) -> list[str]:
+        return [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--workers",
+            "1",
+        ]
 
     def __init__(self, *, env: dict[str, str]):
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(prefix="web-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--workers",
-                "1",
-            ],
+            self.command(),
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -203,17 +206,20 @@ class Web:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {Path(self.log.name).read_text()}")
+                raise RuntimeError(f"web server exited: {self.output()}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.1)
-        raise TimeoutError("gunicorn did not start")
+        raise TimeoutError("web server did not start")
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -272,41 +278,15 @@ class PrivatePostgres:
 class AsgiWeb(Web):
     """The ASGI web process: uvicorn on config.asgi (serves the waiting endpoints too)."""
 
-    def __init__(self, *, env: dict[str, str]):
-        self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="asgi-", suffix=".log", delete=False)
-        uvicorn = str(Path(sys.executable).with_name("uvicorn"))
-        self.proc = subprocess.Popen(
-            [
-                uvicorn,
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "3",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self._wait_listening()
-
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError("server did not start")
-
-    def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
+    def command(self) -> list[str]:
+        return [
+            str(Path(sys.executable).with_name("uvicorn")),
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "3",
+        ]
