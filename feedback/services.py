@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.models import User
@@ -74,6 +74,10 @@ def feedback_analyze(*, operation: Operation) -> StructuredResult[analysis.Feedb
     if data is None:
         raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
     _check_can_analyse(data.session)
+    # The model takes seconds: give the pooled connection back meanwhile, or a worker with
+    # more threads than pool slots would starve (the next query takes one again).
+    if not connection.in_atomic_block:
+        connection.close()
     return analysis.analyze(data)
 
 

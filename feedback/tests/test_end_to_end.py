@@ -93,3 +93,21 @@ def test_concurrent_posts_create_one_operation(live_server, fake_llm, clean_brok
     assert operations.count() == 1
     assert ids == {str(operations.get().id)}
     assert clean_broker.llen("celery") == 1  # enqueued once
+
+
+def test_worker_with_more_threads_than_pool_slots_does_not_starve(fake_llm, clean_broker):
+    """8 threads, 2 pooled connections, 1 s model calls: no thread holds a connection while it waits."""
+    from tests.processes import service_env
+
+    user = UserFactory()
+    sessions = [completed_session_with_answers(user=user) for _ in range(8)]
+    client = auth_client(user)
+    fake_llm.default = Reply.feedback(delay=1.0)
+    env = service_env(DB_POOL_MAX_SIZE="2", DB_POOL_TIMEOUT="3")
+
+    with running_worker(concurrency=8, env=env):
+        ids = [client.post(f"/api/v1/sessions/{s.id}/generate-feedback").json()["id"] for s in sessions]
+        results = [poll_until_finished(client, op_id) for op_id in ids]
+
+    assert [r["status"] for r in results] == ["completed"] * 8, results
+    assert fake_llm.max_in_flight > 2  # the calls really overlapped beyond the pool's size
