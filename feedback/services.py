@@ -126,3 +126,25 @@ def feedback_store(*, operation: Operation, outcome: StructuredResult[analysis.F
 def _plain(data) -> dict:
     """Serializer output -> JSON-safe dict, exactly as the API renders it."""
     return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+def feedback_retry(*, operation: Operation) -> Operation:
+    """Ask again for the feedback a failed analysis did not produce (the admin's "retry").
+
+    Goes through :func:`feedback_request` as the operation's user, so every check the API makes
+    applies (session completed, answered, no feedback yet, a model configured) and an analysis
+    already in flight for the session is returned rather than a second one started. The failed
+    operation itself never changes: a retry is a new operation, enqueued after commit.
+    """
+    if operation.operation_type != Operation.Type.FEEDBACK_ANALYSIS:
+        raise FeedbackRequestError("Only feedback analyses can be retried here.", code="OPERATION_NOT_RETRYABLE")
+    if operation.status != Operation.Status.FAILED:
+        raise ConflictError(
+            f"Only a failed operation can be retried; this one is {operation.status}.",
+            code="OPERATION_NOT_FAILED",
+        )
+    retry, created = feedback_request(session_id=operation.session_id, user=operation.user)
+    logger.info(
+        "operation %s retried: operation %s (%s)", operation.pk, retry.pk, "new" if created else "already in flight"
+    )
+    return retry
