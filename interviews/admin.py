@@ -1,0 +1,191 @@
+"""Admin for job postings, résumés and sessions: an operator's read-only view.
+
+Candidates' data changes only through the API's services; the admin inspects it. Every list
+joins what it shows (``list_select_related``) and searches by the owner's email or a pasted id.
+"""
+
+import uuid
+
+from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils.html import format_html
+
+from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
+
+
+class UUIDSearchMixin:
+    """Search that matches a pasted UUID exactly against ``uuid_search_fields``.
+
+    A UUID is looked up with ``=`` on the indexed columns; anything else goes to the usual
+    ``search_fields`` (emails, titles). A non-UUID term never reaches a UUID column, so it
+    cannot fail to parse, and a UUID is never matched by casting every row's id to text.
+    """
+
+    uuid_search_fields: tuple[str, ...] = ("pk",)
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            value = uuid.UUID(search_term.strip())
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        matches = Q.create([(field, value) for field in self.uuid_search_fields], connector=Q.OR)
+        return queryset.filter(matches), False
+
+
+class ReadOnlyAdminMixin:
+    """View-only: no add, no delete, and the change page renders without a form or Save."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def admin_link(obj, label: str | None = None) -> str:
+    """A link to ``obj``'s admin change page ("-" for None)."""
+    if obj is None:
+        return "-"
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label if label is not None else str(obj))
+
+
+def short_id(value) -> str:
+    """The first 8 characters of a UUID: enough to tell rows apart in a list."""
+    return str(value)[:8] if value else "-"
+
+
+class SessionMessageInline(admin.TabularInline):
+    model = SessionMessage
+    fields = ["created_at", "message_type", "question_type", "content"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InterviewSession)
+class InterviewSessionAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["short", "user_email", "job_posting", "status", "current_question_number", "created_at"]
+    list_display_links = ["short"]
+    list_filter = ["status", "created_at"]
+    list_select_related = ["user", "job_posting"]
+    search_fields = ["user__email"]
+    uuid_search_fields = ("pk", "job_posting_id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = [
+        "id",
+        "user_link",
+        "job_posting_link",
+        "status",
+        "current_question_number",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "feedback_link",
+        "operations_link",
+    ]
+    readonly_fields = fields
+    inlines = [SessionMessageInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "job_posting")
+
+    @admin.display(description="id", ordering="id")
+    def short(self, obj):
+        return short_id(obj.pk)
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description="user")
+    def user_link(self, obj):
+        return admin_link(obj.user)
+
+    @admin.display(description="job posting")
+    def job_posting_link(self, obj):
+        return admin_link(obj.job_posting)
+
+    @admin.display(description="feedback")
+    def feedback_link(self, obj):
+        try:
+            feedback = obj.feedback
+        except ObjectDoesNotExist:
+            return "-"
+        return admin_link(feedback, f"overall {feedback.overall_score}")
+
+    @admin.display(description="operations")
+    def operations_link(self, obj):
+        # The operations list searches a pasted session id (operations/admin.py).
+        url = reverse("admin:operations_operation_changelist")
+        return format_html('<a href="{}?q={}">operations for this session</a>', url, obj.pk)
+
+
+@admin.register(JobPosting)
+class JobPostingAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "company", "experience_level", "user_email", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "title", "company"]
+    list_filter = ["created_at"]
+    show_full_result_count = False
+    fields = [
+        "id",
+        "user",
+        "title",
+        "company",
+        "experience_level",
+        "tech_stack",
+        "description",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+
+@admin.register(Resume)
+class ResumeAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["short", "user_email", "length", "updated_at"]
+    list_display_links = ["short"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    uuid_search_fields = ("pk", "user_id")
+    show_full_result_count = False
+    fields = ["id", "user", "content", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The list shows a résumé's length, not its text (up to 50,000 characters a row);
+        # the change page loads the text when it shows it.
+        return super().get_queryset(request).annotate(content_length=Length("content")).defer("content")
+
+    @admin.display(description="id", ordering="id")
+    def short(self, obj):
+        return short_id(obj.pk)
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description="characters", ordering="content_length")
+    def length(self, obj):
+        return obj.content_length
