@@ -1,20 +1,38 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.hashers import identify_hasher
+from django.utils.html import format_html
 
 from accounts.models import User
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    # The password hash is never shown: only Django's "change password" form touches it.
+    # No part of the password hash is ever shown. Django's default password field
+    # (ReadOnlyPasswordHashField) prints the algorithm, iterations and the first six
+    # characters of the salt and of the hash; harmless alone, but a hash prefix is still
+    # material about a secret, and an operator needs none of it. The change page shows
+    # `password_status` instead: whether a usable password is set, its algorithm, and the link
+    # to Django's set-password form (the only place that touches the hash).
     list_display = ["email", "is_staff", "is_active", "created_at"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email"]
     ordering = ["-created_at"]
-    readonly_fields = ["id", "created_at", "last_login"]
+    readonly_fields = ["id", "password_status", "created_at", "last_login"]
     fieldsets = [
-        (None, {"fields": ["id", "email", "password"]}),
+        (None, {"fields": ["id", "email", "password_status"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["created_at", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    @admin.display(description="password")
+    def password_status(self, obj):
+        if not obj.has_usable_password():
+            status, label = "No usable password.", "Set password"
+        else:
+            try:
+                status, label = f"Set ({identify_hasher(obj.password).algorithm}).", "Reset password"
+            except ValueError:
+                status, label = "Set (unknown algorithm).", "Reset password"
+        return format_html('{} <a class="button" href="{}">{}</a>', status, "../password/", label)
