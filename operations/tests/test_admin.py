@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from operations import services as operation_services
@@ -10,6 +12,7 @@ from operations.models import Operation
 from tests.factories import (
     FeedbackFactory,
     OperationFactory,
+    ResumeFactory,
     UserFactory,
     completed_session_with_answers,
 )
@@ -402,3 +405,35 @@ def test_staff_with_view_permission_sees_operations_but_cannot_retry(
     assert b"retry_failed_feedback" not in listing.content
     assert Operation.objects.count() == 1
     assert callbacks == [] and enqueued == []
+
+
+def test_admin_lists_make_the_same_number_of_queries_for_3_rows_as_for_12(admin_client):
+    """list_select_related at work: no query per row on any list."""
+    pages = [
+        CHANGELIST,
+        reverse("admin:feedback_interviewfeedback_changelist"),
+        reverse("admin:interviews_interviewsession_changelist"),
+        reverse("admin:interviews_jobposting_changelist"),
+        reverse("admin:interviews_resume_changelist"),
+    ]
+
+    def query_counts() -> list[int]:
+        counts = []
+        for page in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert admin_client.get(page).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    def add_rows(n):
+        for _ in range(n):
+            operation = failed_feedback_operation()
+            FeedbackFactory(session=operation.session, operation=operation)
+            ResumeFactory(user=operation.user)
+
+    add_rows(3)
+    few = query_counts()
+    add_rows(9)
+    many = query_counts()
+
+    assert many == few
