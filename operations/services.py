@@ -79,8 +79,12 @@ def operation_get_or_create_inflight(
             if existing is None:
                 raise
             return existing, False
-        transaction.on_commit(lambda: operation_enqueue(operation=operation), robust=True)
-        transaction.on_commit(lambda: metrics.OPERATIONS_CREATED.labels(operation_type).inc())
+
+        def after_commit() -> None:
+            metrics.OPERATIONS_CREATED.labels(operation_type).inc()
+            operation_enqueue(operation=operation)
+
+        transaction.on_commit(after_commit, robust=True)
         return operation, True
 
 
