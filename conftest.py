@@ -1,6 +1,9 @@
 """Fixtures shared by the whole suite. Tests run against real PostgreSQL and Redis."""
 
 import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache as default_cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -66,3 +69,26 @@ def fake_llm(fake_openai_server, settings):
 
 # A key in the shape of a real project key: "sk-proj-" then letters, digits, '-' and '_'.
 PLANTED_KEY = "sk-proj-PLANTEDkey_0123456789-abcdefghijklmnopqrstuvwxyzABCDEF"
+
+
+# Throttle counters --------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _clear_throttle_counters():
+    """Every test starts with no request counted (test settings: Redis db 14, this process's prefix).
+
+    Only this process's keys are deleted, so test runs side by side do not disturb each other.
+    """
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        client = redis.Redis.from_url(cache["LOCATION"])
+        try:
+            keys = list(client.scan_iter(match=f"{cache.get('KEY_PREFIX', '')}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+    else:
+        default_cache.clear()
+    yield

@@ -13,6 +13,8 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
+from common.schema import problem_codes
+from common.throttling import LoginAddressRateThrottle, LoginEmailRateThrottle, RegisterAddressRateThrottle
 
 
 class AuthViewSet(viewsets.GenericViewSet):
@@ -22,24 +24,31 @@ class AuthViewSet(viewsets.GenericViewSet):
     authentication_classes: list = []
 
     @extend_schema(request=RegisterInputSerializer, responses={201: UserSerializer})
-    @action(detail=False, methods=["post"])
+    @problem_codes("EMAIL_ALREADY_REGISTERED")
+    @action(detail=False, methods=["post"], throttle_classes=[RegisterAddressRateThrottle])
     def register(self, request):
+        """Create an account (password: 8 characters or more, not a common one). Then log in."""
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=LoginInputSerializer, responses={200: TokenPairSerializer})
-    @action(detail=False, methods=["post"])
+    @problem_codes("INVALID_CREDENTIALS")
+    # Per address first: a body that cannot be parsed still counts against the address.
+    @action(detail=False, methods=["post"], throttle_classes=[LoginAddressRateThrottle, LoginEmailRateThrottle])
     def login(self, request):
+        """Exchange email and password for an access token (`expires_in` seconds) and a refresh token."""
         data = LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tokens = services.user_login(request=request, **data.validated_data)
         return Response(TokenPairSerializer(tokens).data)
 
     @extend_schema(request=RefreshInputSerializer, responses={200: AccessTokenSerializer})
+    @problem_codes("INVALID_TOKEN")
     @action(detail=False, methods=["post"])
     def refresh(self, request):
+        """A new access token from a refresh token (401 `INVALID_TOKEN` when it is expired: log in again)."""
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tokens = services.token_refresh(**data.validated_data)
@@ -51,4 +60,5 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @action(detail=False, methods=["get"])
     def me(self, request):
+        """The logged-in user."""
         return Response(UserSerializer(request.user).data)

@@ -1,5 +1,6 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -8,6 +9,24 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request):
+        """An explicit ``page_size`` must be 1-100: anything else is a 400, not a silent default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [f"Must be an integer from 1 to {self.max_page_size}."]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
+        return parameters
+
 
 class ListFilterBackend(DjangoFilterBackend):
     """Query filters narrow lists only: ``GET /sessions/{id}?status=paused`` still finds the session."""
@@ -15,4 +34,10 @@ class ListFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "action", None) != "list":
             return queryset
+        # django-filter ignores `?status=`; the schema says a value is a status, so say so (400).
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            blank = [name for name in filterset_class.base_filters if request.query_params.get(name, None) == ""]
+            if blank:
+                raise ValidationError({name: ["This field may not be blank."] for name in blank})
         return super().filter_queryset(request, queryset, view)

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from common.fields import StrictCharField
 from interviews import models as m
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
 
 
-class VerbatimTextField(serializers.CharField):
+class VerbatimTextField(StrictCharField):
     """Free text kept exactly as written (indented code in an answer survives), but never blank."""
 
     def __init__(self, **kwargs):
@@ -20,12 +21,12 @@ class VerbatimTextField(serializers.CharField):
 class JobPostingSerializer(serializers.ModelSerializer):
     """Input and output of /job-postings: title and description required, the rest optional."""
 
-    title = serializers.CharField(max_length=m.TITLE_MAX)
+    title = StrictCharField(max_length=m.TITLE_MAX)
     description = VerbatimTextField(max_length=m.DESCRIPTION_MAX)
-    company = serializers.CharField(max_length=m.COMPANY_MAX, required=False, allow_blank=True)
-    experience_level = serializers.CharField(max_length=m.EXPERIENCE_LEVEL_MAX, required=False, allow_blank=True)
+    company = StrictCharField(max_length=m.COMPANY_MAX, required=False, allow_blank=True)
+    experience_level = StrictCharField(max_length=m.EXPERIENCE_LEVEL_MAX, required=False, allow_blank=True)
     tech_stack = serializers.ListField(
-        child=serializers.CharField(max_length=m.TECH_ITEM_MAX),
+        child=StrictCharField(max_length=m.TECH_ITEM_MAX),
         max_length=m.TECH_STACK_MAX_ITEMS,
         required=False,
     )

@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
@@ -18,6 +20,21 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         return selectors.operation_list(user=self.request.user)
 
+    @extend_schema(
+        description="Poll one of your operations until `status` is `completed` (`result` holds the "
+        "feedback) or `failed` (`error_code`, `error_message`). While it is `pending` or `processing` "
+        "the answer carries `Retry-After`: the seconds to wait before polling again.",
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                response=[200],
+                required=False,
+                description="Only while the operation is unfinished: seconds before polling again.",
+            ),
+        ],
+    )
     def retrieve(self, request, pk=None):
         operation = self.get_object()
         headers = {} if operation.is_finished else {"Retry-After": str(RETRY_AFTER_SECONDS)}

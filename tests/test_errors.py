@@ -232,13 +232,16 @@ def test_wrong_types_empty_and_long_strings_in_a_job_posting_are_400(client_a, b
     assert db_state() == before
 
 
-def test_numbers_for_text_fields_follow_drf_and_are_stored_as_text(client_a):
-    """DRF's CharField accepts a JSON number and stores its text; that is the documented convention."""
+def test_numbers_for_text_fields_are_400_and_write_nothing(client_a):
+    """The schema says string: a JSON number is refused (DRF's CharField alone would store "123")."""
     response = client_a.post("/api/v1/job-postings", {"title": 123, "description": 4.5})
 
-    assert response.status_code == 201
-    posting = JobPosting.objects.get()
-    assert (posting.title, posting.description) == ("123", "4.5")
+    assert_problem(response, 400, "VALIDATION_ERROR")
+    assert response.json()["errors"] == [
+        {"field": "title", "message": "Not a valid string."},
+        {"field": "description", "message": "Not a valid string."},
+    ]
+    assert not JobPosting.objects.exists()
 
 
 def test_title_at_the_limit_is_accepted(client_a):
@@ -262,19 +265,15 @@ def test_over_long_answer_is_400_and_writes_nothing(client_a, user):
 
 
 @pytest.mark.parametrize("answer_text", [12345, True, ["a"], {"text": "a"}])
-def test_non_string_answer_is_400_or_stored_as_text(client_a, user, answer_text):
+def test_non_string_answer_is_400(client_a, user, answer_text):
     session = SessionFactory(user=user)
     QuestionFactory(session=session)
 
     response = client_a.post(f"/api/v1/sessions/{session.id}/answers", {"answer_text": answer_text})
 
-    if isinstance(answer_text, int) and not isinstance(answer_text, bool):
-        assert response.status_code == 201  # DRF convention, as for titles
-        assert SessionMessage.objects.get(message_type="answer").content == "12345"
-    else:
-        assert_problem(response, 400, "VALIDATION_ERROR")
-        assert response.json()["errors"] == [{"field": "answer_text", "message": "Not a valid string."}]
-        assert not SessionMessage.objects.filter(message_type="answer").exists()
+    assert_problem(response, 400, "VALIDATION_ERROR")
+    assert response.json()["errors"] == [{"field": "answer_text", "message": "Not a valid string."}]
+    assert not SessionMessage.objects.filter(message_type="answer").exists()
 
 
 def test_over_long_resume_is_400_and_writes_nothing(client_a):

@@ -72,6 +72,8 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
+    "corsheaders",
     "django_prometheus",
 ]
 LOCAL_APPS = [
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     # Must be first and last: they time the whole stack (django-prometheus).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may answer on its own (CommonMiddleware), so those answers carry CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,8 +159,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["common.pagination.ListFilterBackend"],
     "EXCEPTION_HANDLER": "common.exceptions.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular plus each operation's problem-details responses (common/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "common.schema.ProblemAutoSchema",
+    # No OPTIONS metadata (405 instead): the OpenAPI schema is the description of the API.
+    # Browsers' CORS preflights are answered by CorsMiddleware before they reach a view.
+    "DEFAULT_METADATA_CLASS": None,
     "UNAUTHENTICATED_USER": None,
+    # The throttles' client address: REMOTE_ADDR with 0; behind N trusted proxies, the
+    # X-Forwarded-For entry the outermost one added. Never the whole header, which the
+    # client writes itself. https://www.django-rest-framework.org/api-guide/throttling/
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -170,18 +182,72 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
 }
 
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interview feedback API",
-    "DESCRIPTION": "Mock-interview sessions and asynchronous AI feedback.",
+    "DESCRIPTION": (BASE_DIR / "common" / "api_description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are public, and a stale or bad token must not hide them.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI keeps the token across reloads.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": True},
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Separate request and response components (e.g. JobPostingRequest): request fields say
+    # minLength 1 where blank is refused, and typed clients get exact input types.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Two models have a `status`; give each enum its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "interviews.models.InterviewSession.Status",
         "OperationStatusEnum": "operations.models.Operation.Status",
     },
 }
+
+# CACHE (the throttles' counters)
+# https://docs.djangoproject.com/en/5.2/topics/cache/  https://django-environ.readthedocs.io/en/latest/types.html
+# ------------------------------------------------------------------------------
+# In-process memory for local runs; production requires a shared Redis (CACHE_URL), or
+# each process would count on its own and a limit would not hold.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+
+def configure_redis_cache(cache: dict) -> None:
+    """Bound Redis calls (redis-py waits forever by default): a dead Redis costs a request
+    a second at most, and the throttles then let it through (common/throttling.py)."""
+    if cache["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+        return
+    options = cache.setdefault("OPTIONS", {})
+    options.setdefault("socket_connect_timeout", env.float("CACHE_CONNECT_TIMEOUT", default=0.5))
+    options.setdefault("socket_timeout", env.float("CACHE_SOCKET_TIMEOUT", default=0.5))
+
+
+configure_redis_cache(CACHES["default"])
+
+# RATE LIMITS (common/throttling.py; README, "API documentation, CORS and rate limits")
+# ------------------------------------------------------------------------------
+# "<count>/<second|minute|hour|day>"; an empty value turns that limit off.
+# Per user, on POST /sessions/{id}/generate-feedback: each call may spend model money.
+FEEDBACK_RATE_LIMIT = env("FEEDBACK_RATE_LIMIT", default="20/hour")
+# Login attempts (successful or not) per account (email, trimmed and lower-cased) from any
+# address, and per client address for any account: brute force from one place, or
+# spread over many.
+LOGIN_RATE_LIMIT_PER_EMAIL = env("LOGIN_RATE_LIMIT_PER_EMAIL", default="5/minute")
+LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", default="20/minute")
+REGISTER_RATE_LIMIT_PER_ADDRESS = env("REGISTER_RATE_LIMIT_PER_ADDRESS", default="10/hour")
+
+# CORS (django-cors-headers) for the single-page app
+# https://github.com/adamchainz/django-cors-headers#configuration
+# ------------------------------------------------------------------------------
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+# Without these the browser hides them from the SPA: where to poll, when, and the log id.
+CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "X-Request-ID"]
+# Browsers cache a preflight this long (Chromium caps it at 2 h).
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html

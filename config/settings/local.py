@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-a-secret-0123456789abcdef")
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# The SPA's dev server (Vite) on its default port.
+os.environ.setdefault("CORS_ALLOWED_ORIGINS", "http://localhost:5173,http://127.0.0.1:5173")
 
 from .base import *
 

@@ -1,12 +1,19 @@
 """Production: everything secret or site-specific must come from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *
-from .base import env
+from .base import configure_redis_cache, env
 
 # base.py already requires DJANGO_SECRET_KEY (no default) outside local and test.
 DATABASES["default"] = env.db("DATABASE_URL")
 configure_postgres_pool(DATABASES["default"], max_size=env.int("DB_POOL_MAX_SIZE", default=20))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+# The throttles' counters must be shared by every web process: Redis (redis://host:6379/1).
+CACHES = {"default": env.cache("CACHE_URL")}
+if CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache")):
+    raise ImproperlyConfigured("CACHE_URL must name a shared cache (redis://...) in production")
+configure_redis_cache(CACHES["default"])
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -11,6 +11,9 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
 os.environ.setdefault("OPENAI_API_KEY", "sk-proj-test-key-planted-XyZ0123456789abcdefABCDEF")
 
+# A real Redis cache (the throttles' counters) on database 14, used by nothing else.
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
+
 # Test workers start and stop all the time; they serve no metrics port.
 os.environ.setdefault("CELERY_METRICS_PORT", "0")
 
@@ -23,3 +26,6 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 STORAGES["staticfiles"] = {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }
+# Each test process counts under its own prefix, so test runs side by side never share (or
+# clear) each other's throttle counters; conftest.py clears this prefix before every test.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"

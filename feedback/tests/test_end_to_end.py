@@ -73,8 +73,9 @@ def test_failure_reaches_the_client_as_a_failed_operation(fake_llm, clean_broker
     assert not InterviewFeedback.objects.filter(session=session).exists()
 
 
-def test_concurrent_posts_create_one_operation(live_server, fake_llm, clean_broker):
+def test_concurrent_posts_create_one_operation(live_server, fake_llm, clean_broker, settings):
     """Many simultaneous requests over real HTTP: one Operation, every answer 202 with its id."""
+    settings.FEEDBACK_RATE_LIMIT = "100/hour"  # 32 requests from one user; the limit is tested elsewhere
     user = UserFactory()
     session = completed_session_with_answers(user=user)
     token = auth_client(user)._credentials["HTTP_AUTHORIZATION"]

@@ -340,7 +340,10 @@ def test_patch_job_posting_with_an_empty_body_changes_nothing_but_updated_at(cli
         ({"title": ""}, [("title", "This field may not be blank.")]),
         ({"description": ""}, [("description", "This field may not be blank.")]),
         ({"title": None}, [("title", "This field may not be null.")]),
-        ({"tech_stack": [1, {"a": 1}]}, [("tech_stack.1", "Not a valid string.")]),
+        (
+            {"tech_stack": [1, {"a": 1}]},
+            [("tech_stack.0", "Not a valid string."), ("tech_stack.1", "Not a valid string.")],
+        ),
         ({"tech_stack": "python"}, [("tech_stack", 'Expected a list of items but got type "str".')]),
     ],
     ids=["blank-title", "blank-description", "null-title", "object-in-stack", "string-stack"],
