@@ -1,14 +1,65 @@
+import json
+
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from common.schema import problem_codes
 from operations import selectors
 from operations.filters import OperationFilter
 from operations.serializers import OperationSerializer
 
 # How long the SPA should wait before polling an unfinished operation again.
 RETRY_AFTER_SECONDS = 2
+# ?wait=N: the longest a long-poll may wait (operations/waiting.py serves it under ASGI).
+MAX_WAIT_SECONDS = 30
+
+
+def parse_wait(raw: str | None) -> int:
+    """The ``wait`` query parameter: whole seconds 0-30. ValidationError otherwise."""
+    if raw is None:
+        return 0
+    try:
+        wait = int(raw)
+    except ValueError:
+        wait = -1
+    if not 0 <= wait <= MAX_WAIT_SECONDS:
+        raise ValidationError({"wait": [f"wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}."]})
+    return wait
+
+
+# One event of the stream (fields as the browser's EventSource sees them).
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["operation"]},
+        "id": {"type": "string", "description": "The operation's status."},
+        "retry": {"type": "integer", "description": "Reconnection delay in milliseconds."},
+        "data": {"type": "string", "description": "The operation as JSON, as `GET /operations/{id}` returns it."},
+    },
+    "required": ["event", "data"],
+}
+
+
+class EventStreamRenderer(BaseRenderer):
+    """One Server-Sent Event: the fallback of GET .../events when no ASGI server streams it."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code >= 400:
+            return json.dumps(data).encode()  # problem details (their content type is set)
+        payload = JSONRenderer().render(data).decode()
+        return (
+            f"retry: {RETRY_AFTER_SECONDS * 1000}\nevent: operation\nid: {data['status']}\ndata: {payload}\n\n".encode()
+        )
 
 
 class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -23,8 +74,19 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         description="Poll one of your operations until `status` is `completed` (`result` holds the "
         "feedback) or `failed` (`error_code`, `error_message`). While it is `pending` or `processing` "
-        "the answer carries `Retry-After`: the seconds to wait before polling again.",
+        "the answer carries `Retry-After`: the seconds to wait before polling again.\n\n"
+        "With `?wait=N` (0-30) the request is held until the status differs from the one it had "
+        "when the request arrived, or the operation is finished, else N seconds, then answers "
+        "exactly as without it. Served by the ASGI web process (`uvicorn config.asgi:application`); "
+        "under `gunicorn config.wsgi` it answers at once.",
         parameters=[
+            OpenApiParameter(
+                "wait",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="Long-poll: seconds (0-30) to wait for a status change before answering.",
+            ),
             OpenApiParameter(
                 "Retry-After",
                 OpenApiTypes.INT,
@@ -35,7 +97,26 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             ),
         ],
     )
+    @problem_codes("VALIDATION_ERROR")
     def retrieve(self, request, pk=None):
+        parse_wait(request.query_params.get("wait"))  # validated here too; waiting needs ASGI
         operation = self.get_object()
         headers = {} if operation.is_finished else {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return Response(OperationSerializer(operation).data, headers=headers)
+
+    @extend_schema(
+        description="Server-Sent Events: an `event: operation` whose `data` is the operation (as "
+        "`GET /operations/{id}` returns it) now and on every status change; the stream ends once "
+        "the operation is finished, and after 5 minutes at most (`EventSource` reconnects). "
+        "Served by the ASGI web process; under `gunicorn config.wsgi` it sends the current state "
+        "once with `retry: 2000`, so an `EventSource` polls.",
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                response=SSE_EVENT_SCHEMA,
+                description="`event: operation`, `id: <status>`, `data: <operation JSON>`, one per change.",
+            )
+        },
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[EventStreamRenderer], filterset_class=None)
+    def events(self, request, pk=None):
+        return Response(OperationSerializer(self.get_object()).data)

@@ -31,6 +31,7 @@ import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
@@ -41,11 +42,10 @@ from common.exceptions import PROBLEM_CONTENT_TYPE, problem
 from operations.models import Operation
 from operations.notify import CHANNEL
 from operations.serializers import OperationSerializer
-from operations.views import RETRY_AFTER_SECONDS
+from operations.views import RETRY_AFTER_SECONDS, parse_wait
 
 logger = logging.getLogger(__name__)
 
-MAX_WAIT_SECONDS = 30
 FALLBACK_POLL_SECONDS = 1.0
 SSE_MAX_SECONDS = 300  # the client reconnects after this; bounds a stream's lifetime
 SSE_HEARTBEAT_SECONDS = 15
@@ -253,13 +253,11 @@ async def handle(scope, receive, send, match: re.Match) -> None:
 
     wait = 0
     if not match["events"]:
-        values = parse_qs(scope.get("query_string", b"").decode()).get("wait", [""])
+        values = parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True).get("wait", [""])
         try:
-            wait = int(values[-1])
-            if not 0 <= wait <= MAX_WAIT_SECONDS:
-                raise ValueError
-        except ValueError:
-            detail = f"wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}."
+            wait = parse_wait(values[-1])
+        except ValidationError as exc:
+            detail = str(exc.detail["wait"][0])
             return await _problem(
                 send, scope, 400, "VALIDATION_ERROR", detail, errors=[{"field": "wait", "message": detail}]
             )

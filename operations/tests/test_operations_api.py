@@ -272,3 +272,32 @@ def test_operations_api_is_read_only(client_a, user, method, detail):
     assert response["Content-Type"] == "application/problem+json"
     assert response.json() == problem(405, "METHOD_NOT_ALLOWED", f'Method "{method.upper()}" not allowed.')
     assert db_state(Operation) == before
+
+
+def test_wait_is_validated_and_answered_at_once_without_asgi(client_a, user):
+    """Under WSGI (the test client) ?wait= answers at once; a bad value is a 400 as under ASGI."""
+    op = OperationFactory(user=user)
+    assert client_a.get(f"/api/v1/operations/{op.pk}?wait=3").json()["status"] == "pending"
+    bad = client_a.get(f"/api/v1/operations/{op.pk}?wait=31")
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [
+        {"field": "wait", "message": "wait must be a whole number of seconds from 0 to 30."}
+    ]
+
+
+def test_events_fallback_sends_one_event_with_retry(client_a, user):
+    op = OperationFactory(user=user)
+    response = client_a.get(f"/api/v1/operations/{op.pk}/events", HTTP_ACCEPT="text/event-stream")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    text = response.content.decode()
+    assert text.startswith("retry: 2000\nevent: operation\nid: pending\ndata: {")
+    assert f'"id":"{op.pk}"' in text
+
+
+def test_events_of_another_users_operation_is_404(client_b, user):
+    op = OperationFactory(user=user)
+    response = client_b.get(f"/api/v1/operations/{op.pk}/events")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "NOT_FOUND"
