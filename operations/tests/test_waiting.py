@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 @pytest.fixture(scope="module")
 def asgi(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        server = AsgiWeb(env=service_env())
+        server = AsgiWeb(env=service_env(CORS_ALLOWED_ORIGINS="http://spa.example"))
     yield server
     server.stop()
 
@@ -160,3 +160,17 @@ def test_two_hundred_concurrent_waiters_all_receive_their_update(asgi):
     assert [r.status_code for r in responses] == [200] * 200
     assert {r.json()["status"] for r in responses} == {"processing"}
     assert elapsed < 25, "every waiter was woken by its change, not by the timeout"
+
+
+def test_waiting_answers_carry_cors_headers_for_the_spa(asgi):
+    op = OperationFactory(completed=True)
+    headers = {**bearer(op.user), "Origin": "http://spa.example"}
+    allowed = httpx2.get(f"{asgi.url}/api/v1/operations/{op.pk}?wait=1", headers=headers, timeout=10)
+    assert allowed.headers["access-control-allow-origin"] == "http://spa.example"
+    assert "Retry-After" in allowed.headers["access-control-expose-headers"]
+    other = httpx2.get(
+        f"{asgi.url}/api/v1/operations/{op.pk}?wait=1",
+        headers={**bearer(op.user), "Origin": "http://evil.example"},
+        timeout=10,
+    )
+    assert "access-control-allow-origin" not in other.headers
