@@ -21,6 +21,12 @@ run: venv
 test: venv
 	$(BIN)/pytest
 
+## Benchmark (issue 7): its own database and Redis db 13 on the local servers, its own web,
+## worker and fake model processes; prints one table and writes bench/results/latest.md.
+## Knobs: BENCH_ARGS=--quick, or BENCH_* variables (bench/run.py --help).
+bench: venv
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## Lint (ruff) and format check.
 lint: venv
 	$(BIN)/ruff check .
