@@ -157,7 +157,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["common.pagination.ListFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["common.filters.ListFilterBackend"],
     "EXCEPTION_HANDLER": "common.exceptions.problem_exception_handler",
     # drf-spectacular plus each operation's problem-details responses (common/schema.py).
     "DEFAULT_SCHEMA_CLASS": "common.schema.ProblemAutoSchema",
