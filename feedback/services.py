@@ -13,7 +13,7 @@ from common.exceptions import ApplicationError, ConflictError, NotFoundError
 from feedback import analysis, selectors
 from feedback.models import SCORE_FIELDS, InterviewFeedback
 from feedback.serializers import FeedbackSerializer
-from interviews.models import InterviewSession, SessionMessage
+from interviews.models import InterviewSession
 from llm import LLMErrorCode, StructuredResult, is_configured
 from llm.errors import KINDS
 from operations import services as operation_services
@@ -39,12 +39,15 @@ def overall_score(scores: list[int]) -> int:
 
 
 def _check_can_analyse(session: InterviewSession) -> None:
-    """The contract's checks 2-4, shared by the API and the worker's defence in depth."""
+    """The contract's checks 2-4, shared by the API and the worker's defence in depth.
+
+    ``session`` comes from ``selectors.session_for_feedback`` (annotated, one query).
+    """
     if session.status != InterviewSession.Status.COMPLETED:
         raise FeedbackRequestError("Complete the session before asking for feedback.", code="SESSION_NOT_COMPLETED")
-    if not session.messages.filter(message_type=SessionMessage.MessageType.ANSWER).exists():
+    if not session.has_answer:
         raise FeedbackRequestError("The session has no answers to analyse.", code="NO_ANSWERS_TO_ANALYZE")
-    if InterviewFeedback.objects.filter(session=session).exists():
+    if session.has_feedback:
         raise ConflictError(FEEDBACK_EXISTS_MESSAGE, code="FEEDBACK_ALREADY_EXISTS")
 
 
@@ -54,7 +57,7 @@ def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
     Checks in the contract's order; nothing is created or enqueued when one fails.
     Returns (operation, created).
     """
-    session = InterviewSession.objects.filter(pk=session_id, user=user).first()
+    session = selectors.session_for_feedback(session_id=session_id, user=user).first()
     if session is None:
         raise NotFoundError()
     _check_can_analyse(session)

@@ -197,8 +197,8 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         `FEEDBACK_ALREADY_EXISTS`), a model is configured (`AI_NOT_CONFIGURED`). The request
         never waits for the model. Limited per user (429 `RATE_LIMITED`).
         """
-        session = self.get_object()
-        operation, _created = feedback_services.feedback_request(session_id=session.pk, user=request.user)
+        # The service loads the session (scoped to the user, 404 otherwise) with its checks in one query.
+        operation, _created = feedback_services.feedback_request(session_id=pk, user=request.user)
         headers = {
             "Location": f"/api/v1/operations/{operation.id}",
             "Retry-After": str(RETRY_AFTER_SECONDS),

@@ -59,33 +59,30 @@ def operation_get_or_create_inflight(
     unfinished = Operation.objects.filter(
         session=session, operation_type=operation_type, status__in=Operation.UNFINISHED
     )
-    with transaction.atomic():
-        existing = unfinished.first()
-        if existing is not None:
-            return existing, False
-        now = timezone.now()
-        try:
-            with transaction.atomic():  # savepoint: the IntegrityError must not poison the outer block
-                operation = Operation.objects.create(
-                    user=user,
-                    session=session,
-                    operation_type=operation_type,
-                    created_at=now,
-                    dispatched_at=now,
-                )
-        except IntegrityError:
-            # A concurrent request committed first; READ COMMITTED lets us see its row now.
+    try:
+        with transaction.atomic():
             existing = unfinished.first()
-            if existing is None:
-                raise
-            return existing, False
+            if existing is not None:
+                return existing, False
+            now = timezone.now()
+            operation = Operation.objects.create(
+                user=user, session=session, operation_type=operation_type, created_at=now, dispatched_at=now
+            )
 
-        def after_commit() -> None:
-            metrics.OPERATIONS_CREATED.labels(operation_type).inc()
-            operation_enqueue(operation=operation)
+            def after_commit() -> None:
+                metrics.OPERATIONS_CREATED.labels(operation_type).inc()
+                operation_enqueue(operation=operation)
 
-        transaction.on_commit(after_commit, robust=True)
-        return operation, True
+            transaction.on_commit(after_commit, robust=True)
+            return operation, True
+    except IntegrityError:
+        # A concurrent request committed first (its insert held the unique slot). Our
+        # transaction is rolled back whole - no savepoint needed on the common path - and,
+        # under READ COMMITTED, a new statement sees the winner's row.
+        existing = unfinished.first()
+        if existing is None:
+            raise
+        return existing, False
 
 
 def operation_enqueue(*, operation: Operation, attempt: int | None = None) -> bool:
