@@ -276,7 +276,10 @@ CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=32)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = True  # Flower
-CELERY_TASK_SEND_SENT_EVENT = True
+# No "task-sent" event: it is a second Redis round trip on every POST (about 5 % of its
+# CPU in `make bench`); Flower still sees each task from the moment a worker receives it,
+# and the Operation row records the time it was created.
+CELERY_TASK_SEND_SENT_EVENT = False
 
 # Redis redelivers an unacknowledged task after visibility_timeout: it must exceed the
 # longest run and the operation lease (OPERATION_LEASE_SECONDS, below) or a second copy
