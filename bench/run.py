@@ -973,7 +973,10 @@ class Bench:
                 else:
                     flip_chunk(ops, start=t0, step=1.0 / rate)
                 flip_s = time.monotonic() - t0
-                out, _ = load.proc.communicate(timeout=60)
+                # Read the rest through the same buffered reader as the "SENT" line: mixing it
+                # with communicate()'s raw reads can lose buffered bytes of the result line.
+                out = load.proc.stdout.read()  # EOF when the load exits (its long-polls are bounded)
+                load.proc.wait(60)
                 foreign_pct = meter.stop()["foreign_pct"]
                 profiler.stop()
             finally:
