@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from common.admin import ReadOnlyAdminMixin, UUIDSearchMixin, admin_link, short_id
 from feedback.models import InterviewFeedback
-from interviews.admin import ReadOnlyAdminMixin, UUIDSearchMixin, admin_link, short_id
 
 
 def html_list(items) -> str:

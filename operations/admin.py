@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from common.admin import UUIDSearchMixin, admin_link, short_id
 from common.exceptions import ApplicationError
 from feedback.services import feedback_retry
-from interviews.admin import UUIDSearchMixin, admin_link, short_id
 from operations.models import Operation
 
 STATUS_COLOURS = {
