@@ -113,20 +113,55 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
         "the session is yours but has no feedback yet",
         "No feedback has been generated for this session yet.",
     ),
+    # Questions.
+    "QUESTION_ALREADY_OPEN": (
+        409,
+        "the session's last question is not answered yet; answer it first",
+        "The session's last question has not been answered yet.",
+    ),
+    "QUESTION_LIMIT_REACHED": (
+        400,
+        "the session has as many questions as it may have (`SESSION_MAX_QUESTIONS`)",
+        "This session already has 10 questions, the most it may have.",
+    ),
+    # Operations.
+    "OPERATION_NOT_FAILED": (
+        409,
+        "only a failed operation can be retried",
+        "Only a failed operation can be retried; this one is completed.",
+    ),
+    "OPERATION_NOT_RETRYABLE": (
+        409,
+        "the operation failed in a way that asking again cannot fix",
+        "This operation failed in a way that asking again cannot fix.",
+    ),
+    "OPERATION_ALREADY_FINISHED": (
+        409,
+        "the operation is already completed, failed or cancelled",
+        "The operation is already completed; only a pending or processing one can be cancelled.",
+    ),
 }
 
 
-def problem_codes(*codes: str) -> Callable[[F], F]:
-    """Declare the domain error codes a handler can answer, beside the generic ones.
-
-    Use on a view method or ``@action``, in any order with ``@extend_schema``.
-    """
+def _check_known(codes) -> None:
     unknown = [c for c in codes if c not in PROBLEM_CODES]
     if unknown:
         raise ValueError(f"undocumented problem codes: {unknown}; add them to PROBLEM_CODES")
 
+
+def problem_codes(*codes: str, more: Callable[[], tuple[str, ...]] | None = None) -> Callable[[F], F]:
+    """Declare the domain error codes a handler can answer, beside the generic ones.
+
+    Use on a view method or ``@action``, in any order with ``@extend_schema``. ``more`` is
+    called when the schema is built, for codes known only then (the registered operation
+    types' own codes, which a retry can answer).
+    """
+    _check_known(codes)
+
     def decorator(func: F) -> F:
         func._problem_codes = (*getattr(func, "_problem_codes", ()), *codes)  # type: ignore[attr-defined]
+        if more is not None:
+            func._problem_codes_more = more  # type: ignore[attr-defined]
         return func
 
     return decorator
@@ -192,7 +227,13 @@ class ProblemAutoSchema(AutoSchema):
                 codes.append("VALIDATION_ERROR")
             if self._get_paginator() is not None:
                 codes += ["VALIDATION_ERROR", "NOT_FOUND"]  # ?page_size= out of range; ?page= past the end
-        codes += list(getattr(self._handler(), "_problem_codes", ()))
+        handler = self._handler()
+        codes += list(getattr(handler, "_problem_codes", ()))
+        more = getattr(handler, "_problem_codes_more", None)
+        if more is not None:
+            extra = more()
+            _check_known(extra)
+            codes += list(extra)
         if self.view.get_throttles():
             codes.append("RATE_LIMITED")
         return list(dict.fromkeys(codes))

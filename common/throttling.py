@@ -62,6 +62,13 @@ class FeedbackRateThrottle(SettingRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class QuestionRateThrottle(FeedbackRateThrottle):
+    """Per user: every ``generate-question`` call may spend model money too."""
+
+    scope = "question"
+    rate_setting = "QUESTION_RATE_LIMIT"
+
+
 class LoginAddressRateThrottle(SettingRateThrottle):
     """Per client address: login attempts from one address, whatever account they try."""
 

@@ -3,3 +3,25 @@ from django.apps import AppConfig
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
+
+    def ready(self) -> None:
+        from feedback.serializers import FEEDBACK_EXAMPLE, FeedbackSerializer
+        from feedback.services import OPERATION_TYPE, feedback_retry
+        from operations import registry
+
+        registry.register(
+            registry.OperationType(
+                name=OPERATION_TYPE,
+                label="Feedback analysis",
+                task="feedback.tasks.generate_feedback_task",
+                retry=feedback_retry,
+                result_serializer=FeedbackSerializer,
+                result_example=FEEDBACK_EXAMPLE,
+                request_codes=(
+                    "SESSION_NOT_COMPLETED",
+                    "NO_ANSWERS_TO_ANALYZE",
+                    "FEEDBACK_ALREADY_EXISTS",
+                    "AI_NOT_CONFIGURED",
+                ),
+            )
+        )

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.db import IntegrityError, connection, transaction
-from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.models import User
 from common.exceptions import ApplicationError, ConflictError, NotFoundError
 from feedback import analysis, selectors
 from feedback.models import SCORE_FIELDS, InterviewFeedback
-from feedback.serializers import FeedbackSerializer
 from interviews.models import InterviewSession
 from llm import LLMErrorCode, StructuredResult, is_configured
 from llm.errors import KINDS
 from operations import services as operation_services
 from operations.models import Operation
+
+OPERATION_TYPE = "feedback_analysis"
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +63,11 @@ def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
     if not is_configured():
         raise FeedbackRequestError(KINDS[LLMErrorCode.NOT_CONFIGURED].message, code=LLMErrorCode.NOT_CONFIGURED)
     return operation_services.operation_get_or_create_inflight(
-        user=user, session=session, operation_type=Operation.Type.FEEDBACK_ANALYSIS
+        user=user, session=session, operation_type=OPERATION_TYPE
     )
 
 
-def feedback_analyze(*, operation: Operation) -> StructuredResult[analysis.FeedbackAnalysis]:
+def feedback_analyze(operation: Operation) -> StructuredResult[analysis.FeedbackAnalysis]:
     """Defence in depth, then the model call - outside any transaction.
 
     Raises ApplicationError if the session may no longer be analysed, LLMError on model failure.
@@ -84,24 +83,29 @@ def feedback_analyze(*, operation: Operation) -> StructuredResult[analysis.Feedb
     return analysis.analyze(data)
 
 
-def feedback_store(*, operation: Operation, outcome: StructuredResult[analysis.FeedbackAnalysis]) -> bool:
+def feedback_store(operation: Operation, outcome: StructuredResult[analysis.FeedbackAnalysis]) -> bool:
     """Insert the feedback and complete the operation in one transaction - both or neither.
 
     A second analysis of the same session loses on the unique session_id: its operation
     fails with FEEDBACK_ALREADY_EXISTS (the first feedback stands; we never overwrite it).
-    A run that no longer holds its claim stores nothing. Returns True if stored.
+    A run that no longer holds its claim (cancelled, taken over, its session deleted)
+    stores nothing. Returns True if stored.
     """
     parsed = outcome.parsed.model_dump()
     scores = [parsed[f] for f in SCORE_FIELDS]
     try:
         with transaction.atomic():
+            # The session's row lock orders us with its deletion: a session deleted meanwhile
+            # is simply gone here, never a foreign-key error at commit.
+            if not InterviewSession.objects.select_for_update().filter(pk=operation.session_id).exists():
+                logger.info("operation %s: session gone before storing; feedback discarded", operation.pk)
+                return False
             feedback = InterviewFeedback.objects.create(
                 session_id=operation.session_id,
                 operation=operation,
                 overall_score=overall_score(scores),
                 **parsed,
             )
-            result = FeedbackSerializer(feedback).data
             accounting = {
                 "llm_model": outcome.model,
                 "prompt_version": analysis.PROMPT_VERSION,
@@ -109,10 +113,8 @@ def feedback_store(*, operation: Operation, outcome: StructuredResult[analysis.F
                 "output_tokens": outcome.output_tokens,
                 "model_latency_ms": outcome.latency_ms,
             }
-            if not operation_services.operation_complete(
-                operation=operation, result=_plain(result), accounting=accounting
-            ):
-                # Our claim was taken over (lease expired, re-dispatched): discard our work.
+            if not operation_services.operation_complete(operation=operation, result=feedback, accounting=accounting):
+                # Our claim was cancelled or taken over (lease expired, re-dispatched): discard our work.
                 transaction.set_rollback(True)
                 logger.info("operation %s: claim lost before storing; feedback discarded", operation.pk)
                 return False
@@ -126,28 +128,11 @@ def feedback_store(*, operation: Operation, outcome: StructuredResult[analysis.F
     return True
 
 
-def _plain(data) -> dict:
-    """Serializer output -> JSON-safe dict, exactly as the API renders it."""
-    return json.loads(json.dumps(data, cls=JSONEncoder))
+def feedback_retry(operation: Operation) -> tuple[Operation, bool]:
+    """Ask again for the feedback a failed analysis did not produce (the type's registered retry).
 
-
-def feedback_retry(*, operation: Operation) -> Operation:
-    """Ask again for the feedback a failed analysis did not produce (the admin's "retry").
-
-    Goes through :func:`feedback_request` as the operation's user, so every check the API makes
-    applies (session completed, answered, no feedback yet, a model configured) and an analysis
-    already in flight for the session is returned rather than a second one started. The failed
-    operation itself never changes: a retry is a new operation, enqueued after commit.
+    Goes through :func:`feedback_request` as the operation's user, so every check of
+    ``generate-feedback`` applies (session completed, answered, no feedback yet, a model
+    configured) and an analysis already in flight for the session is returned.
     """
-    if operation.operation_type != Operation.Type.FEEDBACK_ANALYSIS:
-        raise FeedbackRequestError("Only feedback analyses can be retried here.", code="OPERATION_NOT_RETRYABLE")
-    if operation.status != Operation.Status.FAILED:
-        raise ConflictError(
-            f"Only a failed operation can be retried; this one is {operation.status}.",
-            code="OPERATION_NOT_FAILED",
-        )
-    retry, created = feedback_request(session_id=operation.session_id, user=operation.user)
-    logger.info(
-        "operation %s retried: operation %s (%s)", operation.pk, retry.pk, "new" if created else "already in flight"
-    )
-    return retry
+    return feedback_request(session_id=operation.session_id, user=operation.user)

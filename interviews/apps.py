@@ -3,3 +3,25 @@ from django.apps import AppConfig
 
 class InterviewsConfig(AppConfig):
     name = "interviews"
+
+    def ready(self) -> None:
+        from interviews.serializers import QUESTION_EXAMPLE, MessageSerializer
+        from interviews.services import QUESTION_OPERATION_TYPE, question_retry
+        from operations import registry
+
+        registry.register(
+            registry.OperationType(
+                name=QUESTION_OPERATION_TYPE,
+                label="Question generation",
+                task="interviews.tasks.generate_question_task",
+                retry=question_retry,
+                result_serializer=MessageSerializer,
+                result_example=QUESTION_EXAMPLE,
+                request_codes=(
+                    "SESSION_NOT_ACTIVE",
+                    "QUESTION_ALREADY_OPEN",
+                    "QUESTION_LIMIT_REACHED",
+                    "AI_NOT_CONFIGURED",
+                ),
+            )
+        )

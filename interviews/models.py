@@ -114,6 +114,9 @@ class SessionMessage(models.Model):
     message_type = models.CharField(max_length=16, choices=MessageType.choices)
     content = models.TextField()
     question_type = models.CharField(max_length=16, choices=QuestionType.choices, null=True, blank=True)
+    # A question waiting for its answer. At most one per session (the partial unique constraint
+    # below): a generated question racing another, or a client-written one, cannot both land.
+    is_open = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -121,6 +124,12 @@ class SessionMessage(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["session", "created_at"], name="messages_session_created")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(is_open=True), name="session_messages_one_open_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_open=False) | Q(message_type="question"), name="session_messages_only_questions_open"
+            ),
             models.CheckConstraint(
                 condition=Q(message_type__in=["question", "answer"]), name="session_messages_type_valid"
             ),

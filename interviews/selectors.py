@@ -1,9 +1,12 @@
 """Reads scoped to their owner: every query here filters by user."""
 
-from django.db.models import QuerySet
+import uuid
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
+from interviews.questions import QuestionInput, next_question_type
 
 
 def job_posting_list(*, user: User) -> QuerySet[JobPosting]:
@@ -20,3 +23,38 @@ def session_list(*, user: User) -> QuerySet[InterviewSession]:
 
 def session_messages(*, session: InterviewSession) -> QuerySet[SessionMessage]:
     return session.messages.order_by("created_at", "id")
+
+
+def session_for_question(*, session_id, user: User) -> QuerySet[InterviewSession]:
+    """The user's session (none for a malformed id) with what the question checks need, in one
+    query: ``has_open_question`` and ``question_count``."""
+    try:
+        uuid.UUID(str(session_id))
+    except ValueError:
+        return InterviewSession.objects.none()
+    return InterviewSession.objects.filter(pk=session_id, user=user).annotate(
+        has_open_question=Exists(SessionMessage.objects.filter(session=OuterRef("pk"), is_open=True)),
+        question_count=Count("messages", filter=Q(messages__message_type=SessionMessage.MessageType.QUESTION)),
+    )
+
+
+def question_input_get(*, session_id, user: User, question_type: str | None) -> QuestionInput | None:
+    """The session (still owned by ``user``) with its posting, résumé and ordered messages.
+
+    ``question_type`` None lets the generator choose the type that keeps the session's mix.
+    """
+    session = session_for_question(session_id=session_id, user=user).select_related("job_posting").first()
+    if session is None:
+        return None
+    resume = Resume.objects.filter(user=user).values_list("content", flat=True).first()
+    messages = list(session.messages.order_by("created_at", "id"))
+    if question_type is None:
+        asked = [m.question_type for m in messages if m.message_type == SessionMessage.MessageType.QUESTION]
+        question_type = next_question_type(asked)
+    return QuestionInput(
+        session=session,
+        job_posting=session.job_posting,
+        resume=resume,
+        messages=messages,
+        question_type=question_type,
+    )

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from common.fields import StrictCharField
@@ -53,6 +54,17 @@ class ResumeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+# The OpenAPI example of a question message (also a completed question_generation's result).
+QUESTION_EXAMPLE = {
+    "id": "3f1d2c4b-8a9e-4b7c-a6d5-0e1f2a3b4c5d",
+    "message_type": "question",
+    "content": "How would you make a payment endpoint safe to call twice with the same request?",
+    "question_type": "technical",
+    "created_at": "2026-11-22T10:12:03.118204Z",
+}
+
+
+@extend_schema_serializer(examples=[OpenApiExample("Question", value=QUESTION_EXAMPLE, response_only=True)])
 class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = SessionMessage
@@ -111,3 +123,11 @@ class QuestionCreateSerializer(serializers.Serializer):
 
 class AnswerCreateSerializer(serializers.Serializer):
     answer_text = VerbatimTextField(max_length=m.ANSWER_MAX)
+
+
+class GenerateQuestionSerializer(serializers.Serializer):
+    """Optional body of generate-question: the kind of question wanted (else the interviewer chooses)."""
+
+    question_type = serializers.ChoiceField(
+        choices=SessionMessage.QuestionType.choices, required=False, allow_null=True, default=None
+    )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from common.exceptions import ApplicationError, ConflictError, NotFoundError
+from interviews import questions, selectors
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
+from llm import LLMErrorCode, StructuredResult, is_configured
+from llm.errors import KINDS
+from operations import services as operation_services
+from operations.models import Operation
+
+logger = logging.getLogger(__name__)
 
 JOB_POSTING_FIELDS = ("title", "company", "description", "experience_level", "tech_stack")
 
@@ -86,29 +95,56 @@ def _require_active(session: InterviewSession) -> None:
         )
 
 
-@transaction.atomic
-def session_ask_question(*, session: InterviewSession, content: str, question_type: str | None) -> SessionMessage:
-    """Record a question asked outside the AI generator (e.g. imported) and advance the counter."""
-    session = _lock_session(session)
-    _require_active(session)
-    message = SessionMessage.objects.create(
-        session=session,
-        message_type=SessionMessage.MessageType.QUESTION,
-        content=content,
-        question_type=question_type,
-    )
+QUESTION_OPEN_MESSAGE = "The session's last question has not been answered yet."
+
+
+def _question_open_error() -> ConflictError:
+    return ConflictError(QUESTION_OPEN_MESSAGE, code="QUESTION_ALREADY_OPEN")
+
+
+def _insert_question(*, session: InterviewSession, content: str, question_type: str | None) -> SessionMessage:
+    """Insert an open question and advance the counter (the caller holds the session's row lock).
+
+    The partial unique constraint on open questions decides, whatever Python checked before:
+    a second open question raises QUESTION_ALREADY_OPEN and the transaction keeps nothing.
+    """
+    try:
+        with transaction.atomic():
+            message = SessionMessage.objects.create(
+                session=session,
+                message_type=SessionMessage.MessageType.QUESTION,
+                content=content,
+                question_type=question_type,
+                is_open=True,
+            )
+    except IntegrityError:
+        if SessionMessage.objects.filter(session=session, is_open=True).exists():
+            raise _question_open_error() from None
+        raise
     session.current_question_number += 1
     session.save(update_fields=["current_question_number", "updated_at"])
     return message
 
 
 @transaction.atomic
-def session_answer(*, session: InterviewSession, answer_text: str) -> SessionMessage:
-    """Answer the session's open question. There must be one, and it must not be answered yet."""
+def session_ask_question(*, session: InterviewSession, content: str, question_type: str | None) -> SessionMessage:
+    """Record a question asked outside the AI generator (e.g. imported) and advance the counter.
+
+    Same rule as a generated question: the last one must be answered first (409).
+    """
     session = _lock_session(session)
     _require_active(session)
-    last = session.messages.order_by("-created_at", "-id").only("message_type").first()
-    if last is None or last.message_type != SessionMessage.MessageType.QUESTION:
+    if session.messages.filter(is_open=True).exists():
+        raise _question_open_error()
+    return _insert_question(session=session, content=content, question_type=question_type)
+
+
+@transaction.atomic
+def session_answer(*, session: InterviewSession, answer_text: str) -> SessionMessage:
+    """Answer the session's open question. There must be one; answering closes it."""
+    session = _lock_session(session)
+    _require_active(session)
+    if not session.messages.filter(is_open=True).update(is_open=False):
         detail = "There is no open question to answer in this session."
         raise ApplicationError(detail, code="VALIDATION_ERROR", errors=[{"field": "answer_text", "message": detail}])
     message = SessionMessage.objects.create(
@@ -152,3 +188,100 @@ def session_complete(*, session: InterviewSession) -> InterviewSession:
     session.completed_at = timezone.now()
     session.save(update_fields=["status", "completed_at", "updated_at"])
     return session
+
+
+# AI question generation -----------------------------------------------------------------
+
+QUESTION_OPERATION_TYPE = "question_generation"
+
+
+def _check_can_ask(session: InterviewSession) -> None:
+    """The contract's checks 2-4 of generate-question, shared by the API and the worker.
+
+    ``session`` comes from ``selectors.session_for_question`` (annotated, one query).
+    """
+    _require_active(session)
+    if session.has_open_question:
+        raise _question_open_error()
+    if session.question_count >= settings.SESSION_MAX_QUESTIONS:
+        raise SessionStateError(
+            f"This session already has {session.question_count} questions, the most it may have.",
+            code="QUESTION_LIMIT_REACHED",
+        )
+
+
+def question_request(*, session_id, user: User, question_type: str | None = None) -> tuple[Operation, bool]:
+    """Ask the AI interviewer for the session's next question: the in-flight operation, or a new one.
+
+    Checks in the contract's order (404, SESSION_NOT_ACTIVE, QUESTION_ALREADY_OPEN,
+    QUESTION_LIMIT_REACHED, AI_NOT_CONFIGURED); nothing is created or enqueued when one fails.
+    ``question_type`` None lets the generator choose. Returns (operation, created).
+    """
+    session = selectors.session_for_question(session_id=session_id, user=user).first()
+    if session is None:
+        raise NotFoundError()
+    _check_can_ask(session)
+    if not is_configured():
+        raise SessionStateError(KINDS[LLMErrorCode.NOT_CONFIGURED].message, code=LLMErrorCode.NOT_CONFIGURED)
+    return operation_services.operation_get_or_create_inflight(
+        user=user,
+        session=session,
+        operation_type=QUESTION_OPERATION_TYPE,
+        params={"question_type": question_type} if question_type else {},
+    )
+
+
+def question_generate(operation: Operation) -> StructuredResult[questions.GeneratedQuestion]:
+    """Defence in depth, then the model call - outside any transaction.
+
+    Raises ApplicationError if the session may no longer get a question, LLMError on model failure.
+    """
+    data = selectors.question_input_get(
+        session_id=operation.session_id, user=operation.user, question_type=operation.params.get("question_type")
+    )
+    if data is None:
+        raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
+    _check_can_ask(data.session)
+    # The model takes seconds: give the pooled connection back meanwhile (feedback does the same).
+    if not connection.in_atomic_block:
+        connection.close()
+    return questions.generate(data)
+
+
+def question_store(operation: Operation, outcome: StructuredResult[questions.GeneratedQuestion]) -> bool:
+    """Store the question, advance the session and complete the operation in one transaction.
+
+    Under the session's row lock, so a pause, completion, answer or client-written question
+    is ordered with it: a session no longer active fails the operation SESSION_NOT_ACTIVE, an
+    open question QUESTION_ALREADY_OPEN (the database's constraint decides), and nothing is
+    stored. A run that no longer holds its claim (cancelled, taken over, session deleted)
+    stores nothing. Returns True if stored.
+    """
+    accounting = {
+        "llm_model": outcome.model,
+        "prompt_version": questions.PROMPT_VERSION,
+        "input_tokens": outcome.input_tokens,
+        "output_tokens": outcome.output_tokens,
+        "model_latency_ms": outcome.latency_ms,
+    }
+    with transaction.atomic():
+        session = InterviewSession.objects.select_for_update().filter(pk=operation.session_id).first()
+        if session is None:
+            logger.info("operation %s: session gone before storing; question discarded", operation.pk)
+            return False
+        _require_active(session)  # SessionStateError: the runner fails the operation with its code
+        message = _insert_question(
+            session=session, content=outcome.parsed.question, question_type=outcome.parsed.question_type
+        )
+        if not operation_services.operation_complete(operation=operation, result=message, accounting=accounting):
+            transaction.set_rollback(True)
+            logger.info("operation %s: claim lost before storing; question discarded", operation.pk)
+            return False
+    return True
+
+
+def question_retry(operation: Operation) -> tuple[Operation, bool]:
+    """Ask again for the question a failed generation did not produce (the type's registered retry)."""
+    return question_request(
+        session_id=operation.session_id, user=operation.user, question_type=operation.params.get("question_type")
+    )

@@ -1,19 +1,16 @@
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from common.exceptions import NotFoundError
 from common.schema import problem_codes
-from common.throttling import FeedbackRateThrottle
-from feedback import selectors as feedback_selectors
-from feedback import services as feedback_services
-from feedback.serializers import FeedbackSerializer
+from common.throttling import QuestionRateThrottle
 from interviews import selectors, services
 from interviews.filters import SessionFilter
 from interviews.serializers import (
     AnswerCreateSerializer,
+    GenerateQuestionSerializer,
     JobPostingSerializer,
     MessageSerializer,
     QuestionCreateSerializer,
@@ -22,8 +19,7 @@ from interviews.serializers import (
     SessionDetailSerializer,
     SessionSerializer,
 )
-from operations.serializers import OperationSerializer
-from operations.views import RETRY_AFTER_SECONDS
+from operations.views import accepted, accepted_schema
 
 
 class JobPostingViewSet(viewsets.ModelViewSet):
@@ -117,10 +113,14 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(MessageSerializer(selectors.session_messages(session=session), many=True).data)
 
     @extend_schema(request=QuestionCreateSerializer, responses={201: MessageSerializer})
-    @problem_codes("SESSION_NOT_ACTIVE")
+    @problem_codes("SESSION_NOT_ACTIVE", "QUESTION_ALREADY_OPEN")
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
-        """Add a question asked outside the AI generator (e.g. imported) to an active session."""
+        """Add a question asked outside the AI generator (e.g. imported) to an active session.
+
+        As for a generated question, the session's last question must be answered first (409
+        `QUESTION_ALREADY_OPEN`).
+        """
         session = self.get_object()
         data = QuestionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,59 +159,27 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """Complete an active or paused session; then ask for feedback."""
         return Response(SessionSerializer(services.session_complete(session=self.get_object())).data)
 
-    @extend_schema(
-        request=None,
-        responses={
-            202: OpenApiResponse(
-                OperationSerializer,
-                description="Accepted: the analysis is queued (or already running: the same operation "
-                "is returned). Poll `Location` every `Retry-After` seconds.",
-            )
-        },
-        parameters=[
-            OpenApiParameter(
-                "Location",
-                {"type": "string", "pattern": r"^/api/v1/operations/[0-9a-f-]{36}$"},
-                OpenApiParameter.HEADER,
-                response=[202],
-                required=True,
-                description="Where to poll the operation: `/api/v1/operations/{id}`.",
-            ),
-            OpenApiParameter(
-                "Retry-After",
-                OpenApiTypes.INT,
-                OpenApiParameter.HEADER,
-                response=[202],
-                required=True,
-                description=f"Seconds to wait before polling ({RETRY_AFTER_SECONDS}).",
-            ),
-        ],
+    @accepted_schema(
+        "Accepted: the question is being generated (or already was being: the same operation is "
+        "returned). Poll `Location` every `Retry-After` seconds; once `completed`, `result` is the "
+        "question message.",
+        request=GenerateQuestionSerializer,
     )
-    @problem_codes("SESSION_NOT_COMPLETED", "NO_ANSWERS_TO_ANALYZE", "FEEDBACK_ALREADY_EXISTS", "AI_NOT_CONFIGURED")
-    @action(detail=True, methods=["post"], url_path="generate-feedback", throttle_classes=[FeedbackRateThrottle])
-    def generate_feedback(self, request, pk=None):
-        """Start (or join) the AI analysis of a completed session; poll the returned operation.
+    @problem_codes("SESSION_NOT_ACTIVE", "QUESTION_ALREADY_OPEN", "QUESTION_LIMIT_REACHED", "AI_NOT_CONFIGURED")
+    @action(detail=True, methods=["post"], url_path="generate-question", throttle_classes=[QuestionRateThrottle])
+    def generate_question(self, request, pk=None):
+        """Ask the AI interviewer for the session's next question; poll the returned operation.
 
-        Checks, in this order: the session is yours (404), completed (`SESSION_NOT_COMPLETED`),
-        has an answer (`NO_ANSWERS_TO_ANALYZE`), has no feedback yet (409
-        `FEEDBACK_ALREADY_EXISTS`), a model is configured (`AI_NOT_CONFIGURED`). The request
-        never waits for the model. Limited per user (429 `RATE_LIMITED`).
+        Optional body `{question_type}` (`technical`, `behavioral`, `situational`); without it the
+        interviewer keeps a mix (about half technical). Checks, in this order: the session is
+        yours (404), active (`SESSION_NOT_ACTIVE`), its last question is answered (409
+        `QUESTION_ALREADY_OPEN`), it has fewer than `SESSION_MAX_QUESTIONS` questions
+        (`QUESTION_LIMIT_REACHED`), a model is configured (`AI_NOT_CONFIGURED`). Limited per user
+        (429 `RATE_LIMITED`).
         """
-        # The service loads the session (scoped to the user, 404 otherwise) with its checks in one query.
-        operation, _created = feedback_services.feedback_request(session_id=pk, user=request.user)
-        headers = {
-            "Location": f"/api/v1/operations/{operation.id}",
-            "Retry-After": str(RETRY_AFTER_SECONDS),
-        }
-        return Response(OperationSerializer(operation).data, status=status.HTTP_202_ACCEPTED, headers=headers)
-
-    @extend_schema(responses={200: FeedbackSerializer})
-    @problem_codes("FEEDBACK_NOT_FOUND")
-    @action(detail=True, methods=["get"])
-    def feedback(self, request, pk=None):
-        """The session's feedback: 404 `FEEDBACK_NOT_FOUND` until the analysis has completed."""
-        session = self.get_object()
-        feedback = feedback_selectors.feedback_get(session=session)
-        if feedback is None:
-            raise NotFoundError("No feedback has been generated for this session yet.", code="FEEDBACK_NOT_FOUND")
-        return Response(FeedbackSerializer(feedback).data)
+        data = GenerateQuestionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        operation, _created = services.question_request(
+            session_id=pk, user=request.user, question_type=data.validated_data.get("question_type")
+        )
+        return accepted(operation)

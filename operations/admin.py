@@ -1,9 +1,8 @@
 """Operations in Django admin: what is stuck, what failed, why, and for whom.
 
 Read-only: only ``operations/services.py`` changes an Operation, and a finished one never
-changes again. The one write is the retry action, which asks ``feedback_retry`` (the API's
-own checks) for a *new* operation. (The admin is where the apps meet: operations' models and
-services never import the apps whose work they track; this module may.)
+changes again. The one write is the retry action, which asks ``operation_retry`` - the type's
+registered retry, with the original endpoint's checks - for a *new* operation.
 """
 
 import json
@@ -18,14 +17,15 @@ from django.utils.html import format_html
 
 from common.admin import UUIDSearchMixin, admin_link, short_id
 from common.exceptions import ApplicationError
-from feedback.services import feedback_retry
 from operations.models import Operation
+from operations.services import operation_retry
 
 STATUS_COLOURS = {
     Operation.Status.PENDING: "#6c757d",
     Operation.Status.PROCESSING: "#0d6efd",
     Operation.Status.COMPLETED: "#198754",
     Operation.Status.FAILED: "#dc3545",
+    Operation.Status.CANCELLED: "#6f42c1",
 }
 
 # The short id the list shows: searching it matches ids starting with it.
@@ -72,9 +72,9 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
     # The table only grows: skip the COUNT(*) of all rows on every page.
     show_full_result_count = False
     list_per_page = 50
-    actions = ["retry_failed_feedback"]
+    actions = ["retry_failed"]
     fieldsets = [
-        (None, {"fields": ["id", "operation_type", "status_badge", "user_link", "session_link"]}),
+        (None, {"fields": ["id", "operation_type", "status_badge", "user_link", "session_link", "params"]}),
         ("Outcome", {"fields": ["error_code", "error_message", "result_pretty"]}),
         (
             "Lifecycle",
@@ -169,16 +169,16 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
         text = json.dumps(obj.result, indent=2, sort_keys=True, ensure_ascii=False)
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', text)
 
-    @admin.action(description="Retry selected failed feedback operations", permissions=["change"])
-    def retry_failed_feedback(self, request, queryset):
-        """A new operation per failed feedback analysis, through the API's service and checks."""
+    @admin.action(description="Retry selected failed operations", permissions=["change"])
+    def retry_failed(self, request, queryset):
+        """A new operation per failed operation, through its type's service and the API's checks."""
         operations = list(queryset.select_related("user").order_by("created_at")[: RETRY_BATCH_MAX + 1])
         if len(operations) > RETRY_BATCH_MAX:
             self.message_user(request, f"Select at most {RETRY_BATCH_MAX} operations to retry at once.", messages.ERROR)
             return
         for operation in operations:
             try:
-                retry = feedback_retry(operation=operation)
+                retry, _created = operation_retry(operation=operation)
             except ApplicationError as exc:
                 self.message_user(
                     request,

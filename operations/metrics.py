@@ -40,6 +40,7 @@ class UnfinishedOperationsCollector(Collector):
             "Age of the oldest pending/processing operation.",
             labels=["operation_type", "status"],
         )
+        from operations import registry
         from operations.models import Operation  # the app registry is ready by scrape time
 
         now = timezone.now()
@@ -55,7 +56,7 @@ class UnfinishedOperationsCollector(Collector):
             seen.add(tuple(labels))
             count.add_metric(labels, row["n"])
             oldest.add_metric(labels, (now - row["first"]).total_seconds())
-        for op_type in Operation.Type.values:
+        for op_type in registry.names():
             for status in Operation.UNFINISHED:
                 if (op_type, status) not in seen:
                     count.add_metric([op_type, status], 0)

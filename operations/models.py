@@ -5,33 +5,39 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from operations import registry
+
 
 class Operation(models.Model):
     """A long-running piece of work the client polls. Also the outbox of the work queue.
 
     Only ``operations/services.py`` changes ``status`` (pending -> processing ->
-    completed | failed); a finished operation never changes again.
+    completed | failed, and pending | processing -> cancelled); a finished operation never
+    changes again. What the work is belongs to the app that registered its type
+    (``operations/registry.py``).
     """
-
-    class Type(models.TextChoices):
-        FEEDBACK_ANALYSIS = "feedback_analysis"
-        QUESTION_GENERATION = "question_generation"
 
     class Status(models.TextChoices):
         PENDING = "pending"
         PROCESSING = "processing"
         COMPLETED = "completed"
         FAILED = "failed"
+        CANCELLED = "cancelled"
 
     UNFINISHED = (Status.PENDING, Status.PROCESSING)
+    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operations")
     session = models.ForeignKey(
         "interviews.InterviewSession", on_delete=models.CASCADE, null=True, blank=True, related_name="operations"
     )
-    operation_type = models.CharField(max_length=32, choices=Type.choices)
+    # One of the registered types (operations/registry.py); read lazily, so no app is imported here.
+    operation_type = models.CharField(max_length=32, choices=registry.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # What the request asked for beyond its subject (e.g. {"question_type": "technical"}); a
+    # retry asks again with the same.
+    params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=64, null=True, blank=True)
     error_message = models.TextField(null=True, blank=True)
@@ -69,12 +75,12 @@ class Operation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "processing", "completed", "failed"]),
+                condition=Q(status__in=["pending", "processing", "completed", "failed", "cancelled"]),
                 name="operations_status_valid",
             ),
+            # The type's name is the registry's business (a new type needs no migration here).
             models.CheckConstraint(
-                condition=Q(operation_type__in=["feedback_analysis", "question_generation"]),
-                name="operations_type_valid",
+                condition=Q(operation_type__regex=r"^[a-z][a-z0-9_]*$"), name="operations_type_valid"
             ),
             # DESIGN.md point 2: one unfinished operation of a type per session, as a database fact.
             models.UniqueConstraint(
@@ -84,7 +90,7 @@ class Operation(models.Model):
             ),
             # finished_at is set exactly when the operation is finished.
             models.CheckConstraint(
-                condition=(Q(status__in=["completed", "failed"]) & Q(finished_at__isnull=False))
+                condition=(Q(status__in=["completed", "failed", "cancelled"]) & Q(finished_at__isnull=False))
                 | (Q(status__in=["pending", "processing"]) & Q(finished_at__isnull=True)),
                 name="operations_finished_at_matches_status",
             ),
@@ -101,4 +107,4 @@ class Operation(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.COMPLETED, self.Status.FAILED)
+        return self.status in self.FINISHED

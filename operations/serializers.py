@@ -1,7 +1,10 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
+"""The Operation as clients see it. Types are the registry's (operations/registry.py): nothing here
+knows what the work is; ``result`` is documented as one of the registered result shapes."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from feedback.serializers import FEEDBACK_EXAMPLE, FeedbackSerializer
+from operations import registry
 from operations.models import Operation
 
 _OPERATION = {
@@ -16,59 +19,89 @@ _OPERATION = {
     "started_at": None,
     "finished_at": None,
 }
-OPERATION_EXAMPLES = [
-    OpenApiExample(
-        "Pending",
-        summary="Accepted, not started yet (poll again after Retry-After)",
-        value=_OPERATION,
-        response_only=True,
-        status_codes=["200", "202"],
-    ),
-    OpenApiExample(
-        "Completed",
-        summary="Completed: result is the feedback",
-        value={
-            **_OPERATION,
-            "status": "completed",
-            "result": FEEDBACK_EXAMPLE,
-            "updated_at": "2026-11-22T10:15:07.402311Z",
-            "started_at": "2026-11-22T10:15:00.310542Z",
-            "finished_at": "2026-11-22T10:15:07.402311Z",
-        },
-        response_only=True,
-        status_codes=["200"],
-    ),
-    OpenApiExample(
-        "Failed",
-        summary="Failed: error_code and a message for the user",
-        value={
-            **_OPERATION,
-            "status": "failed",
-            "error_code": "AI_TIMEOUT",
-            "error_message": "The AI service is not responding. Please try again in a few minutes.",
-            "updated_at": "2026-11-22T10:16:52.007100Z",
-            "started_at": "2026-11-22T10:15:00.310542Z",
-            "finished_at": "2026-11-22T10:16:52.007100Z",
-        },
-        response_only=True,
-        status_codes=["200"],
-    ),
-]
+_FINISHED = {
+    "updated_at": "2026-11-22T10:15:07.402311Z",
+    "started_at": "2026-11-22T10:15:00.310542Z",
+    "finished_at": "2026-11-22T10:15:07.402311Z",
+}
 
 
-@extend_schema_field(FeedbackSerializer)
+def operation_examples() -> list[OpenApiExample]:
+    """Pending, one completed example per registered type, failed, cancelled.
+
+    Read when this module is imported, which is after every app's ready() has registered its
+    type (the URLconf and the waiting endpoints import it; no ready() does).
+    """
+    examples = [
+        OpenApiExample(
+            "Pending",
+            summary="Accepted, not started yet (poll again after Retry-After)",
+            value=_OPERATION,
+            response_only=True,
+            status_codes=["200", "202"],
+        )
+    ]
+    for operation_type in registry.all_types():
+        if operation_type.result_example is not None:
+            examples.append(
+                OpenApiExample(
+                    f"Completed {operation_type.name}",
+                    summary=f"Completed {operation_type.name}: result is what the work produced",
+                    value={
+                        **_OPERATION,
+                        **_FINISHED,
+                        "operation_type": operation_type.name,
+                        "status": "completed",
+                        "result": operation_type.result_example,
+                    },
+                    response_only=True,
+                    status_codes=["200"],
+                )
+            )
+    examples += [
+        OpenApiExample(
+            "Failed",
+            summary="Failed: error_code and a message for the user",
+            value={
+                **_OPERATION,
+                **_FINISHED,
+                "status": "failed",
+                "error_code": "AI_TIMEOUT",
+                "error_message": "The AI service is not responding. Please try again in a few minutes.",
+            },
+            response_only=True,
+            status_codes=["200"],
+        ),
+        OpenApiExample(
+            "Cancelled",
+            summary="Cancelled by the user: nothing was stored",
+            value={**_OPERATION, **_FINISHED, "status": "cancelled"},
+            response_only=True,
+            status_codes=["200"],
+        ),
+    ]
+    return examples
+
+
 class OperationResultField(serializers.JSONField):
-    """The result as stored (JSON); documented as the Feedback it is for feedback_analysis."""
+    """The result as stored (JSON); documented as one of the registered types' results (operations/schema.py)."""
 
 
-@extend_schema_serializer(examples=OPERATION_EXAMPLES)
+class OperationTypeField(serializers.CharField):
+    """One of the registered operation types; documented as their enum (operations/schema.py)."""
+
+
+@extend_schema_serializer(examples=operation_examples())
 class OperationSerializer(serializers.ModelSerializer):
-    """A long-running piece of work: pending -> processing -> completed | failed."""
+    """A long-running piece of work: pending -> processing -> completed | failed, or cancelled."""
 
+    operation_type = OperationTypeField(read_only=True)
     result = OperationResultField(
         allow_null=True,
-        help_text="Null until completed; for feedback_analysis, the stored feedback "
-        "(as GET /sessions/{id}/feedback returns it).",
+        read_only=True,
+        help_text="Null until completed; then what the work produced: for feedback_analysis the stored "
+        "feedback (as GET /sessions/{id}/feedback returns it), for question_generation the question "
+        "message (as GET /sessions/{id}/messages returns it).",
     )
 
     class Meta:

@@ -1,13 +1,19 @@
 """The Operation lifecycle. The only code that assigns ``Operation.status``.
 
-pending -> processing -> completed | failed, nothing else. Every transition is one
-conditional UPDATE, so concurrent runs cannot both win:
+pending -> processing -> completed | failed, and pending | processing -> cancelled (by the
+user); nothing else. Every transition is one conditional UPDATE, so concurrent runs cannot
+both win:
 
 * claim (fresh delivery): ``status = pending``;
 * claim (a retry or a re-dispatch of the same operation): ``status = processing AND
   attempts = <the attempt it continues>`` - a fencing token: each claim bumps
   ``attempts``, so a stale run that finishes late no longer matches and changes nothing;
-* complete / fail: ``status = processing AND attempts = <the caller's attempt>``.
+* complete / fail: ``status = processing AND attempts = <the caller's attempt>``;
+* cancel: ``status IN (pending, processing)``; the run in flight is then fenced out exactly
+  like a stale run after a takeover (its complete / fail match nothing).
+
+What the work is - its task, its retry, its result - comes from the type's registration
+(``operations/registry.py``): this module imports no app whose work it tracks.
 """
 
 from __future__ import annotations
@@ -26,9 +32,8 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from accounts.models import User
-from interviews.models import InterviewSession
-from operations import metrics
+from common.exceptions import ConflictError
+from operations import metrics, registry
 from operations.models import Operation
 from operations.notify import notify_status
 
@@ -36,11 +41,9 @@ logger = logging.getLogger(__name__)
 
 Status = Operation.Status
 
-# Which Celery task runs each operation type (by name: operations/ never imports the apps
-# whose work it tracks). Every task takes (operation_id, attempt=None).
-TASKS = {
-    Operation.Type.FEEDBACK_ANALYSIS: "feedback.tasks.generate_feedback_task",
-}
+# Failures that asking again cannot cure, whatever the type: the request itself was refused
+# as malformed, or the subject of the work is gone. Types add their own (registry).
+NOT_RETRYABLE = frozenset({"AI_BAD_REQUEST", "SESSION_NOT_FOUND"})
 
 # What a publish can raise when the broker is unreachable (redis-py errors arrive wrapped
 # by kombu as OperationalError; a socket timeout can surface as a plain OSError).
@@ -48,7 +51,7 @@ BROKER_ERRORS = (KombuError, BrokerOperationalError, OSError, TimeoutError)
 
 
 def operation_get_or_create_inflight(
-    *, user: User, session: InterviewSession, operation_type: str
+    *, user, session, operation_type: str, params: dict[str, Any] | None = None
 ) -> tuple[Operation, bool]:
     """The session's pending/processing operation of this type, or a new pending one.
 
@@ -56,6 +59,7 @@ def operation_get_or_create_inflight(
     constraint): a request that loses the insert race gets the winner's operation back.
     The task is enqueued only after the surrounding transaction commits.
     """
+    registry.get(operation_type)  # an unregistered type is a bug: fail before writing anything
     unfinished = Operation.objects.filter(
         session=session, operation_type=operation_type, status__in=Operation.UNFINISHED
     )
@@ -66,7 +70,12 @@ def operation_get_or_create_inflight(
                 return existing, False
             now = timezone.now()
             operation = Operation.objects.create(
-                user=user, session=session, operation_type=operation_type, created_at=now, dispatched_at=now
+                user=user,
+                session=session,
+                operation_type=operation_type,
+                params=params or {},
+                created_at=now,
+                dispatched_at=now,
             )
 
             def after_commit() -> None:
@@ -90,7 +99,7 @@ def operation_enqueue(*, operation: Operation, attempt: int | None = None) -> bo
     is the outbox, and operations/recovery re-dispatches what did not get through."""
     try:
         current_app.send_task(
-            TASKS[operation.operation_type],
+            registry.get(operation.operation_type).task,
             kwargs={"operation_id": str(operation.id), "attempt": attempt},
         )
     except BROKER_ERRORS as exc:
@@ -145,10 +154,13 @@ def _held(operation: Operation):
 ACCOUNTING_FIELDS = ("llm_model", "prompt_version", "input_tokens", "output_tokens", "model_latency_ms")
 
 
-def operation_complete(
-    *, operation: Operation, result: dict[str, Any], accounting: dict[str, Any] | None = None
-) -> bool:
-    """Mark completed with ``result`` (and the model call's accounting), only while the claim is held."""
+def operation_complete(*, operation: Operation, result: Any, accounting: dict[str, Any] | None = None) -> bool:
+    """Mark completed, only while the claim is held. Call it inside the transaction that stores the work.
+
+    ``result`` is the domain object the run produced (a feedback, a question message); the
+    type's serializer renders it into ``Operation.result`` exactly as the API shows it.
+    """
+    result = registry.get(operation.operation_type).serialize_result(result)
     now = timezone.now()
     extra = {k: v for k, v in (accounting or {}).items() if k in ACCOUNTING_FIELDS}
     with transaction.atomic():
@@ -186,3 +198,55 @@ def operation_fail(*, operation: Operation, error_code: str, error_message: str)
             "operation %s: claim %s no longer held; failure %s dropped", operation.pk, operation.attempts, error_code
         )
     return bool(updated)
+
+
+class OperationStateError(ConflictError):
+    """A retry or cancel that the operation's state does not allow (409)."""
+
+
+def operation_cancel(*, operation: Operation) -> Operation:
+    """pending | processing -> cancelled. The run in flight, if any, is fenced out and stores nothing.
+
+    A model call already under way is not interrupted (it finishes, and its result is
+    dropped). A cancelled operation no longer blocks a new request for its session.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Operation.objects.filter(pk=operation.pk, status__in=Operation.UNFINISHED).update(
+            status=Status.CANCELLED, finished_at=now, lease_expires_at=None, updated_at=now
+        )
+        if updated:
+            notify_status(operation_id=operation.pk, status=Status.CANCELLED)
+    operation.refresh_from_db()
+    if not updated:
+        raise OperationStateError(
+            f"The operation is already {operation.status}; only a pending or processing one can be cancelled.",
+            code="OPERATION_ALREADY_FINISHED",
+        )
+    metrics.OPERATIONS_FINISHED.labels(operation.operation_type, "cancelled").inc()
+    logger.info("operation %s cancelled", operation.pk)
+    return operation
+
+
+def operation_retry(*, operation: Operation) -> tuple[Operation, bool]:
+    """Ask again for what a failed operation did not produce: ``(operation, created)``.
+
+    Goes through the type's own request service as the operation's user, so every check of
+    the original endpoint applies (and answers its own codes), and an operation already in
+    flight for the same subject is returned rather than a second one started. The failed
+    operation itself never changes.
+    """
+    if operation.status != Status.FAILED:
+        raise OperationStateError(
+            f"Only a failed operation can be retried; this one is {operation.status}.", code="OPERATION_NOT_FAILED"
+        )
+    operation_type = registry.get(operation.operation_type)
+    if operation.error_code in NOT_RETRYABLE | operation_type.not_retryable:
+        raise OperationStateError(
+            "This operation failed in a way that asking again cannot fix.", code="OPERATION_NOT_RETRYABLE"
+        )
+    retry, created = operation_type.retry(operation)
+    logger.info(
+        "operation %s retried: operation %s (%s)", operation.pk, retry.pk, "new" if created else "already in flight"
+    )
+    return retry, created

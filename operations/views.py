@@ -2,14 +2,14 @@ import json
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from common.schema import problem_codes
-from operations import selectors
+from operations import registry, selectors, services
 from operations.filters import OperationFilter
 from operations.serializers import OperationSerializer
 
@@ -60,6 +60,47 @@ class EventStreamRenderer(BaseRenderer):
         return (
             f"retry: {RETRY_AFTER_SECONDS * 1000}\nevent: operation\nid: {data['status']}\ndata: {payload}\n\n".encode()
         )
+
+
+# The 202 answer of every endpoint that starts work (generate-feedback, generate-question, retry).
+ACCEPTED_PARAMETERS = [
+    OpenApiParameter(
+        "Location",
+        {"type": "string", "pattern": r"^/api/v1/operations/[0-9a-f-]{36}$"},
+        OpenApiParameter.HEADER,
+        response=[202],
+        required=True,
+        description="Where to poll the operation: `/api/v1/operations/{id}`.",
+    ),
+    OpenApiParameter(
+        "Retry-After",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=[202],
+        required=True,
+        description=f"Seconds to wait before polling ({RETRY_AFTER_SECONDS}).",
+    ),
+]
+
+
+def registry_request_codes() -> tuple[str, ...]:
+    """Every registered type's own request codes: a retry can answer any of them (OpenAPI)."""
+    return tuple(dict.fromkeys(code for t in registry.all_types() for code in t.request_codes))
+
+
+def accepted_schema(description: str, *, request=None):
+    """``@extend_schema`` of an endpoint that answers 202 with an operation."""
+    return extend_schema(
+        request=request,
+        responses={202: OpenApiResponse(OperationSerializer, description=description)},
+        parameters=ACCEPTED_PARAMETERS,
+    )
+
+
+def accepted(operation) -> Response:
+    """202 with the operation, where to poll it and when."""
+    headers = {"Location": f"/api/v1/operations/{operation.id}", "Retry-After": str(RETRY_AFTER_SECONDS)}
+    return Response(OperationSerializer(operation).data, status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
 class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -120,3 +161,32 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"], renderer_classes=[EventStreamRenderer], filterset_class=None)
     def events(self, request, pk=None):
         return Response(OperationSerializer(self.get_object()).data)
+
+    @accepted_schema(
+        "Accepted: a new operation of the same type and subject (or the one already in flight for it). "
+        "The failed operation itself never changes."
+    )
+    @problem_codes("OPERATION_NOT_FAILED", "OPERATION_NOT_RETRYABLE", more=registry_request_codes)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def retry(self, request, pk=None):
+        """Ask again for what a failed operation did not produce.
+
+        Goes through the same checks as the endpoint that created it, so it answers that
+        endpoint's own errors too (a feedback that exists meanwhile, a closed session, no
+        model key). 409 `OPERATION_NOT_FAILED` unless it failed; 409 `OPERATION_NOT_RETRYABLE`
+        when asking again cannot cure its failure.
+        """
+        operation, _created = services.operation_retry(operation=self.get_object())
+        return accepted(operation)
+
+    @extend_schema(request=None, responses={200: OperationSerializer})
+    @problem_codes("OPERATION_ALREADY_FINISHED")
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        """Cancel a pending or processing operation: it ends `cancelled` and stores nothing.
+
+        A model call already under way is not interrupted; its answer is discarded. A
+        cancelled operation no longer blocks a new request for the same session.
+        """
+        operation = services.operation_cancel(operation=self.get_object())
+        return Response(OperationSerializer(operation).data)

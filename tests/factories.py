@@ -70,6 +70,8 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     message_type = SessionMessage.MessageType.QUESTION
     content = "How would you design an idempotent payment endpoint?"
     question_type = SessionMessage.QuestionType.TECHNICAL
+    # Waiting for its answer, as a question the API stores (AnswerFactory closes it).
+    is_open = True
 
 
 class AnswerFactory(factory.django.DjangoModelFactory):
@@ -80,6 +82,12 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     message_type = SessionMessage.MessageType.ANSWER
     content = "With an idempotency key stored under a unique constraint, checked in one transaction."
     question_type = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # An answer closes its session's open question, as the API's session_answer does.
+        model_class.objects.filter(session=kwargs["session"], is_open=True).update(is_open=False)
+        return super()._create(model_class, *args, **kwargs)
 
 
 def completed_session_with_answers(*, user=None, pairs: int = 2, **kwargs) -> InterviewSession:
@@ -107,7 +115,7 @@ class OperationFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     session = factory.SubFactory(SessionFactory, user=factory.SelfAttribute("..user"), completed=True)
-    operation_type = Operation.Type.FEEDBACK_ANALYSIS
+    operation_type = "feedback_analysis"
     status = Operation.Status.PENDING
 
     class Params:
@@ -131,6 +139,10 @@ class OperationFactory(factory.django.DjangoModelFactory):
             finished_at=factory.LazyFunction(timezone.now),
             error_code="AI_UNAVAILABLE",
             error_message="The AI service is not responding. Please try again in a few minutes.",
+        )
+        cancelled = factory.Trait(
+            status=Operation.Status.CANCELLED,
+            finished_at=factory.LazyFunction(timezone.now),
         )
 
 

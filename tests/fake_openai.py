@@ -34,6 +34,28 @@ VALID_FEEDBACK: dict[str, Any] = {
 }
 
 
+QUESTIONS = [
+    "How would you make a payment endpoint safe to call twice with the same request?",
+    "Tell me about a time you had to debug a production incident under pressure.",
+    "Your Celery queue is backing up during a launch. What do you do first?",
+    "How do PostgreSQL's isolation levels differ, and when would you pick each?",
+    "Tell me about a disagreement with a colleague over a design and how it ended.",
+    "A customer reports duplicated charges after a deploy. How do you investigate?",
+    "How would you design a rate limiter shared by several web processes?",
+    "Tell me about a project you are proud of and your part in it.",
+    "Your team must ship a feature in half the planned time. How do you approach it?",
+    "How would you find and fix an N+1 query problem in a Django view?",
+    "What happens between typing a URL and seeing the page, for a Django app behind nginx?",
+    "Describe how you would review a colleague's large pull request.",
+]
+
+
+def schema_name(request: dict[str, Any]) -> str | None:
+    """The structured-output schema a request asks for (the SDK names it after the Pydantic class)."""
+    response_format = request.get("response_format") or {}
+    return (response_format.get("json_schema") or {}).get("name")
+
+
 @dataclass
 class Reply:
     """What the server does for one call."""
@@ -46,10 +68,17 @@ class Reply:
     finish_reason: str = "stop"
     refusal: str | None = None
     drop: bool = False  # close the connection without answering
+    kind: str | None = None  # "feedback" / "question": a valid answer of that request type
 
     @classmethod
     def feedback(cls, delay: float = 0.0, **overrides: Any) -> Reply:
-        return cls(content=json.dumps({**VALID_FEEDBACK, **overrides}), delay=delay)
+        return cls(content=json.dumps({**VALID_FEEDBACK, **overrides}), delay=delay, kind="feedback")
+
+    @classmethod
+    def question(
+        cls, question: str = QUESTIONS[0], question_type: str = "technical", delay: float = 0.0, **extra: Any
+    ) -> Reply:
+        return cls(content=json.dumps({"question": question, "question_type": question_type, **extra}), delay=delay)
 
     @classmethod
     def error(cls, status: int, code: str, message: str = "provider error", **kw: Any) -> Reply:
@@ -63,9 +92,14 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FakeOpenAI:
+    """Scripted replies first, then ``default``. A feedback default (the initial one) answers
+    feedback requests only: a question request then gets the next of QUESTIONS not yet in its
+    prompt (so a session never gets a repeated question), after ``question_delay``."""
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None) -> None:
         self.script: deque[Reply] = deque()
         self.default = default or Reply.feedback()
+        self.question_delay = 0.0
         self.calls: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -89,6 +123,7 @@ class FakeOpenAI:
             self.script.clear()
             self.calls.clear()
             self.default = Reply.feedback()
+            self.question_delay = 0.0
             self.max_in_flight = 0
 
     def start(self) -> FakeOpenAI:
@@ -105,7 +140,18 @@ class FakeOpenAI:
             self.calls.append({"body": request, "headers": headers})
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            return self.script.popleft() if self.script else self.default
+            if self.script:
+                return self.script.popleft()
+            if schema_name(request) == "GeneratedQuestion" and self.default.kind == "feedback":
+                return self._fresh_question(request)  # a feedback default answers feedback requests only
+            return self.default
+
+    def _fresh_question(self, request: dict[str, Any]) -> Reply:
+        prompt = json.dumps(request.get("messages", []))
+        for n, question in enumerate(QUESTIONS):
+            if json.dumps(question)[1:-1] not in prompt:
+                return Reply.question(question, ("technical", "behavioral", "situational")[n % 3], self.question_delay)
+        return Reply.question(f"Question {uuid.uuid4().hex[:8]}: what else would you like to tell us?")
 
     def _done(self) -> None:
         with self._lock:

@@ -70,13 +70,28 @@ def test_operation_poll_documents_retry_after_and_examples(schema):
     assert ok["headers"]["Retry-After"]["schema"] == {"type": "integer"}
     assert not ok["headers"]["Retry-After"].get("required")
     examples = ok["content"]["application/json"]["examples"]
-    assert set(examples) == {"Pending", "Completed", "Failed"}
+    assert set(examples) == {
+        "Pending",
+        "CompletedFeedbackAnalysis",
+        "CompletedQuestionGeneration",
+        "Failed",
+        "Cancelled",
+    }
     assert examples["Pending"]["value"]["status"] == "pending"
-    assert examples["Completed"]["value"]["result"]["overall_score"] == 83
+    assert examples["CompletedFeedbackAnalysis"]["value"]["result"]["overall_score"] == 83
+    assert examples["CompletedQuestionGeneration"]["value"]["result"]["message_type"] == "question"
     assert examples["Failed"]["value"]["error_code"] == "AI_TIMEOUT"
-    result = schema["components"]["schemas"]["Operation"]["properties"]["result"]
-    assert result["allOf"] == [{"$ref": "#/components/schemas/Feedback"}]
-    assert result["nullable"] is True
+    assert examples["Cancelled"]["value"]["status"] == "cancelled"
+    properties = schema["components"]["schemas"]["Operation"]["properties"]
+    assert properties["result"]["oneOf"] == [
+        {"$ref": "#/components/schemas/Feedback"},
+        {"$ref": "#/components/schemas/Message"},
+    ]
+    assert properties["result"]["nullable"] is True
+    # Types and statuses as enums: every registered type, and the lifecycle's five statuses.
+    enums = schema["components"]["schemas"]
+    assert enums["OperationTypeEnum"]["enum"] == ["feedback_analysis", "question_generation"]
+    assert enums["OperationStatusEnum"]["enum"] == ["pending", "processing", "completed", "failed", "cancelled"]
 
 
 def test_feedback_has_an_example_and_bounded_scores(schema):

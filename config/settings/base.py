@@ -238,6 +238,13 @@ FEEDBACK_RATE_LIMIT = env("FEEDBACK_RATE_LIMIT", default="20/hour")
 LOGIN_RATE_LIMIT_PER_EMAIL = env("LOGIN_RATE_LIMIT_PER_EMAIL", default="5/minute")
 LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", default="20/minute")
 REGISTER_RATE_LIMIT_PER_ADDRESS = env("REGISTER_RATE_LIMIT_PER_ADDRESS", default="10/hour")
+# Per user, on POST /sessions/{id}/generate-question: each call may spend model money too.
+QUESTION_RATE_LIMIT = env("QUESTION_RATE_LIMIT", default="120/hour")
+
+# INTERVIEWS
+# ------------------------------------------------------------------------------
+# Questions per session; generate-question answers QUESTION_LIMIT_REACHED after this many.
+SESSION_MAX_QUESTIONS = env.int("SESSION_MAX_QUESTIONS", default=10)
 
 # CORS (django-cors-headers) for the single-page app
 # https://github.com/adamchainz/django-cors-headers#configuration
@@ -362,16 +369,19 @@ CSRF_FAILURE_VIEW = "common.views.csrf_failure"
 # celery beat keeps its last-run times here (the schedule itself is in code: config/celery.py).
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 
-# FEEDBACK TASK RETRIES (feedback/tasks.py)
+# MODEL-CALL RETRIES OF EVERY OPERATION TASK (operations/runner.py)
 # ------------------------------------------------------------------------------
 # Transient model failures (timeouts, connection errors, 429, 5xx) are retried with
 # exponential backoff and full jitter, honouring Retry-After, at most this many times,
 # and never past the deadline (counted from the first claim): a provider that keeps
 # failing ends the operation `failed` within two minutes.
-FEEDBACK_MAX_RETRIES = env.int("FEEDBACK_MAX_RETRIES", default=4)
-FEEDBACK_RETRY_BACKOFF_SECONDS = env.float("FEEDBACK_RETRY_BACKOFF_SECONDS", default=2.0)
-FEEDBACK_RETRY_BACKOFF_MAX_SECONDS = env.float("FEEDBACK_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
-FEEDBACK_DEADLINE_SECONDS = env.float("FEEDBACK_DEADLINE_SECONDS", default=115.0)
+OPERATION_MAX_RETRIES = env.int("OPERATION_MAX_RETRIES", default=4)
+OPERATION_RETRY_BACKOFF_SECONDS = env.float("OPERATION_RETRY_BACKOFF_SECONDS", default=2.0)
+OPERATION_RETRY_BACKOFF_MAX_SECONDS = env.float("OPERATION_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
+OPERATION_DEADLINE_SECONDS = env.float("OPERATION_DEADLINE_SECONDS", default=115.0)
+# A store that fails on a database blip after a successful model call is retried after
+# these pauses (seconds), in the same run, with the model's output kept: never a second call.
+OPERATION_STORE_RETRY_DELAYS = [0.5, 1.0, 2.0, 4.0]
 
 # OPERATION RECOVERY (operations/recovery.py, run by celery beat)
 # ------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from common.exceptions import ApplicationError
-from feedback.services import feedback_retry
 from operations import services as operation_services
 from operations.models import Operation
+from operations.services import operation_retry
 from tests.factories import (
     FeedbackFactory,
     OperationFactory,
@@ -102,7 +102,7 @@ def test_staff_without_permissions_gets_403(client):
     assert client.get(reverse("admin:feedback_interviewfeedback_change", args=[feedback.pk])).status_code == 403
 
 
-# feedback_retry ------------------------------------------------------------------------------
+# operation_retry of a feedback analysis (the admin's retry action and POST /operations/{id}/retry) -----
 
 
 def failed_operation(**kwargs) -> Operation:
@@ -115,9 +115,9 @@ def test_retry_creates_a_new_pending_operation(enqueued, django_capture_on_commi
     old_row = Operation.objects.filter(pk=old.pk).values().get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        new = feedback_retry(operation=old)
+        new, created = operation_retry(operation=old)
 
-    assert new.pk != old.pk
+    assert created and new.pk != old.pk
     assert new.status == Operation.Status.PENDING
     assert (new.session_id, new.user_id, new.operation_type) == (old.session_id, old.user_id, old.operation_type)
     assert Operation.objects.count() == 2
@@ -131,21 +131,17 @@ def test_retry_creates_a_new_pending_operation(enqueued, django_capture_on_commi
         (lambda: OperationFactory(completed=True), "OPERATION_NOT_FAILED", 409),
         (lambda: OperationFactory(), "OPERATION_NOT_FAILED", 409),
         (lambda: OperationFactory(processing=True), "OPERATION_NOT_FAILED", 409),
-        (
-            lambda: OperationFactory(failed=True, operation_type=Operation.Type.QUESTION_GENERATION),
-            "OPERATION_NOT_RETRYABLE",
-            400,
-        ),
+        (lambda: OperationFactory(failed=True, error_code="AI_BAD_REQUEST"), "OPERATION_NOT_RETRYABLE", 409),
+        (lambda: OperationFactory(failed=True, error_code="SESSION_NOT_FOUND"), "OPERATION_NOT_RETRYABLE", 409),
+        (lambda: OperationFactory(cancelled=True), "OPERATION_NOT_FAILED", 409),
     ],
 )
-def test_retry_refuses_what_is_not_a_failed_feedback_analysis(
-    make, code, status, enqueued, django_capture_on_commit_callbacks
-):
+def test_retry_refuses_what_is_not_a_curable_failure(make, code, status, enqueued, django_capture_on_commit_callbacks):
     operation = make()
     before = db_state()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ApplicationError) as error:
-        feedback_retry(operation=operation)
+        operation_retry(operation=operation)
 
     assert (error.value.code, error.value.status_code) == (code, status)
     assert db_state() == before
@@ -158,7 +154,7 @@ def test_retry_applies_the_api_checks(enqueued, django_capture_on_commit_callbac
     before = db_state()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ApplicationError) as error:
-        feedback_retry(operation=old)
+        operation_retry(operation=old)
 
     assert error.value.code == "FEEDBACK_ALREADY_EXISTS"
     assert db_state() == before

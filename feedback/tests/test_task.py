@@ -82,7 +82,7 @@ def test_duplicate_delivery_of_a_finished_operation_does_nothing(operation, fake
 
 def test_timeout_is_retried_then_fails(operation, fake_llm, settings):
     settings.OPENAI_TIMEOUT_SECONDS = 0.3
-    settings.FEEDBACK_MAX_RETRIES = 2
+    settings.OPERATION_MAX_RETRIES = 2
     fake_llm.default = Reply.feedback(delay=1.0)
     assert run(operation) == "failed"
     assert_failed(operation, LLMErrorCode.TIMEOUT, calls=3, fake_llm=fake_llm)
@@ -90,7 +90,7 @@ def test_timeout_is_retried_then_fails(operation, fake_llm, settings):
 
 def test_connection_refused_is_retried_then_fails(operation, fake_llm, settings):
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"  # discard port: nothing listens
-    settings.FEEDBACK_MAX_RETRIES = 2
+    settings.OPERATION_MAX_RETRIES = 2
     assert run(operation) == "failed"
     assert_failed(operation, LLMErrorCode.UNAVAILABLE, calls=0, fake_llm=fake_llm)
     operation.refresh_from_db()
@@ -98,7 +98,7 @@ def test_connection_refused_is_retried_then_fails(operation, fake_llm, settings)
 
 
 def test_rate_limit_is_retried_then_fails(operation, fake_llm, settings):
-    settings.FEEDBACK_MAX_RETRIES = 2
+    settings.OPERATION_MAX_RETRIES = 2
     fake_llm.default = Reply.error(429, "rate_limit_exceeded", headers={"Retry-After": "0"})
     assert run(operation) == "failed"
     assert_failed(operation, LLMErrorCode.RATE_LIMITED, calls=3, fake_llm=fake_llm)
@@ -126,7 +126,7 @@ def test_server_error_then_success_completes(operation, fake_llm):
 
 
 def test_server_error_always_fails_after_bounded_retries(operation, fake_llm, settings):
-    settings.FEEDBACK_MAX_RETRIES = 3
+    settings.OPERATION_MAX_RETRIES = 3
     fake_llm.default = Reply.error(500, "server_error")
     assert run(operation) == "failed"
     assert_failed(operation, LLMErrorCode.UNAVAILABLE, calls=4, fake_llm=fake_llm)

@@ -233,7 +233,7 @@ def test_session_detail_has_full_posting_resume_and_messages_oldest_first(client
     now = timezone.now()
     # Created out of order on purpose: the API orders by created_at, not by insertion.
     answer = AnswerFactory(session=session, created_at=now - timedelta(minutes=1))
-    question = QuestionFactory(session=session, created_at=now - timedelta(minutes=2))
+    question = QuestionFactory(session=session, created_at=now - timedelta(minutes=2), is_open=False)
     follow_up = QuestionFactory(
         session=session, content="Why?", question_type="behavioral", created_at=now - timedelta(seconds=10)
     )
@@ -292,7 +292,7 @@ def test_messages_oldest_first_as_a_plain_array(client_a, user):
     session = SessionFactory(user=user)
     now = timezone.now()
     second = AnswerFactory(session=session, created_at=now - timedelta(minutes=1))
-    first = QuestionFactory(session=session, created_at=now - timedelta(minutes=2))
+    first = QuestionFactory(session=session, created_at=now - timedelta(minutes=2), is_open=False)
     third = QuestionFactory(session=session, question_type=None, created_at=now)
     QuestionFactory(session=SessionFactory(user=user))  # another session's message
 
@@ -347,8 +347,37 @@ def test_ask_questions_counts_up(client_a, user):
         assert response.status_code == 201
         session.refresh_from_db()
         assert session.current_question_number == n
+        assert client_a.post(url(session, "answers"), {"answer_text": f"Answer {n}"}).status_code == 201
 
-    assert list(session.messages.values_list("question_type", flat=True)) == ["technical", "behavioral", "situational"]
+    questions = session.messages.filter(message_type="question")
+    assert list(questions.values_list("question_type", flat=True)) == ["technical", "behavioral", "situational"]
+
+
+def test_ask_question_while_one_is_open_is_409_and_writes_nothing(client_a, user):
+    session = SessionFactory(user=user)
+    QuestionFactory(session=session)
+    before = db_state()
+
+    response = client_a.post(url(session, "questions"), {"content": "Another one?", "question_type": "technical"})
+
+    assert response.status_code == 409
+    assert response.json() == problem(
+        409, "QUESTION_ALREADY_OPEN", "The session's last question has not been answered yet."
+    )
+    assert db_state() == before
+
+
+def test_answer_closes_the_open_question(client_a, user):
+    session = SessionFactory(user=user)
+    question = QuestionFactory(session=session)
+
+    assert client_a.post(url(session, "answers"), {"answer_text": "An answer"}).status_code == 201
+
+    question.refresh_from_db()
+    assert question.is_open is False
+    # Closed: a second answer has nothing to answer, a new question may be asked.
+    assert client_a.post(url(session, "answers"), {"answer_text": "Again"}).status_code == 400
+    assert client_a.post(url(session, "questions"), {"content": "Next?"}).status_code == 201
 
 
 @pytest.mark.parametrize("body", [{"content": "Q?"}, {"content": "Q?", "question_type": None}])

@@ -66,7 +66,7 @@ def captured_logs():
     ],
 )
 def test_planted_key_never_reaches_logs_errors_or_results(fake_llm, captured_logs, settings, reply):
-    settings.FEEDBACK_MAX_RETRIES = 1
+    settings.OPERATION_MAX_RETRIES = 1
     fake_llm.default = reply
     session = completed_session_with_answers()
     ResumeFactory(user=session.user, content=PLANTED_RESUME)

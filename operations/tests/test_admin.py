@@ -61,7 +61,7 @@ def listed(response) -> set[str]:
 def run_retry(client, *operations):
     return client.post(
         CHANGELIST,
-        {"action": "retry_failed_feedback", "_selected_action": [str(o.pk) for o in operations]},
+        {"action": "retry_failed", "_selected_action": [str(o.pk) for o in operations]},
         follow=True,
     )
 
@@ -248,7 +248,7 @@ def test_retry_creates_one_new_pending_operation_and_enqueues_it_after_commit(
     assert response.status_code == 200
     new = Operation.objects.exclude(pk=old.pk).get()
     assert new.status == Operation.Status.PENDING
-    assert new.operation_type == Operation.Type.FEEDBACK_ANALYSIS
+    assert new.operation_type == "feedback_analysis"
     assert (new.session_id, new.user_id) == (old.session_id, old.user_id)
     assert new.attempts == 0 and new.error_code is None
     assert enqueued == [str(new.pk)]  # once, after commit
@@ -323,7 +323,8 @@ def test_retry_without_a_model_configured_is_refused(
 def test_retry_reports_each_row(admin_client, enqueued, django_capture_on_commit_callbacks):
     retryable = failed_feedback_operation()
     completed = OperationFactory(completed=True)
-    other_type = OperationFactory(failed=True, operation_type=Operation.Type.QUESTION_GENERATION)
+    # A question generation for a completed session: refused by generate-question's own checks.
+    other_type = OperationFactory(failed=True, operation_type="question_generation")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = run_retry(admin_client, retryable, completed, other_type)
@@ -334,7 +335,8 @@ def test_retry_reports_each_row(admin_client, enqueued, django_capture_on_commit
     assert enqueued == [str(new.pk)]
     levels = sorted(level for level, _ in message_texts(response))
     assert levels == ["success", "warning", "warning"]
-    assert any(text.endswith("(OPERATION_NOT_RETRYABLE)") for _, text in message_texts(response))
+    assert any(text.endswith("(OPERATION_NOT_FAILED)") for _, text in message_texts(response))
+    assert any(text.endswith("(SESSION_NOT_ACTIVE)") for _, text in message_texts(response))
 
 
 def test_retry_while_an_analysis_is_in_flight_returns_it_and_creates_nothing(
@@ -363,7 +365,7 @@ def test_non_staff_user_is_sent_to_the_admin_login_and_gets_nothing(client, djan
     listing = client.get(CHANGELIST)
     detail = client.get(change_url(old))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        action = client.post(CHANGELIST, {"action": "retry_failed_feedback", "_selected_action": [str(old.pk)]})
+        action = client.post(CHANGELIST, {"action": "retry_failed", "_selected_action": [str(old.pk)]})
 
     for response in (listing, detail, action):
         assert response.status_code == 302
@@ -398,11 +400,11 @@ def test_staff_with_view_permission_sees_operations_but_cannot_retry(
 
     listing = client.get(CHANGELIST)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        client.post(CHANGELIST, {"action": "retry_failed_feedback", "_selected_action": [str(old.pk)]})
+        client.post(CHANGELIST, {"action": "retry_failed", "_selected_action": [str(old.pk)]})
 
     assert listing.status_code == 200
     assert listed(listing) == {str(old.pk)}
-    assert b"retry_failed_feedback" not in listing.content
+    assert b"retry_failed" not in listing.content
     assert Operation.objects.count() == 1
     assert callbacks == [] and enqueued == []
 

@@ -11,7 +11,7 @@ from feedback.tasks import generate_feedback_task
 from operations import services
 from operations.models import Operation
 from operations.recovery import WORKER_LOST_MESSAGE, operations_recover
-from tests.factories import OperationFactory, completed_session_with_answers
+from tests.factories import FeedbackFactory, OperationFactory, completed_session_with_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -157,16 +157,17 @@ def test_stale_run_cannot_finish_after_takeover(settings_defaults):
     fresh = services.operation_claim(operation_id=op.pk, attempt=1)  # the recovered run
     assert fresh.attempts == 2
 
-    assert services.operation_complete(operation=stale, result={"x": 1}) is False
+    feedback = FeedbackFactory.build(session=op.session)  # unsaved: only its serialized form is stored
+    assert services.operation_complete(operation=stale, result=feedback) is False
     assert services.operation_fail(operation=stale, error_code="AI_TIMEOUT", error_message="m") is False
     assert services.operation_claim(operation_id=op.pk, attempt=1) is None  # a copy of the old retry
     op.refresh_from_db()
     assert (op.status, op.attempts, op.result, op.error_code) == ("processing", 2, None, None)
 
-    assert services.operation_complete(operation=fresh, result={"x": 2}) is True
+    assert services.operation_complete(operation=fresh, result=feedback) is True
     assert services.operation_fail(operation=fresh, error_code="AI_TIMEOUT", error_message="m") is False
     op.refresh_from_db()
-    assert (op.status, op.result) == ("completed", {"x": 2})  # a finished operation never changes
+    assert (op.status, op.result["id"]) == ("completed", str(feedback.id))  # a finished operation never changes
 
 
 @pytest.mark.django_db(transaction=True)

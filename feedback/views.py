@@ -1,0 +1,50 @@
+"""Feedback endpoints, under /sessions/{id}/: ask for the AI analysis, read its result."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from common.exceptions import NotFoundError
+from common.schema import problem_codes
+from common.throttling import FeedbackRateThrottle
+from feedback import selectors, services
+from feedback.serializers import FeedbackSerializer
+from interviews.selectors import session_list
+from operations.views import accepted, accepted_schema
+
+
+class SessionFeedbackViewSet(viewsets.GenericViewSet):
+    """``/sessions/{id}/generate-feedback`` and ``/sessions/{id}/feedback`` (registered on the sessions prefix)."""
+
+    def get_queryset(self):
+        return session_list(user=self.request.user)
+
+    @accepted_schema(
+        "Accepted: the analysis is queued (or already running: the same operation is returned). "
+        "Poll `Location` every `Retry-After` seconds."
+    )
+    @problem_codes("SESSION_NOT_COMPLETED", "NO_ANSWERS_TO_ANALYZE", "FEEDBACK_ALREADY_EXISTS", "AI_NOT_CONFIGURED")
+    @action(detail=True, methods=["post"], url_path="generate-feedback", throttle_classes=[FeedbackRateThrottle])
+    def generate_feedback(self, request, pk=None):
+        """Start (or join) the AI analysis of a completed session; poll the returned operation.
+
+        Checks, in this order: the session is yours (404), completed (`SESSION_NOT_COMPLETED`),
+        has an answer (`NO_ANSWERS_TO_ANALYZE`), has no feedback yet (409
+        `FEEDBACK_ALREADY_EXISTS`), a model is configured (`AI_NOT_CONFIGURED`). The request
+        never waits for the model. Limited per user (429 `RATE_LIMITED`).
+        """
+        # The service loads the session (scoped to the user, 404 otherwise) with its checks in one query.
+        operation, _created = services.feedback_request(session_id=pk, user=request.user)
+        return accepted(operation)
+
+    @extend_schema(responses={200: FeedbackSerializer})
+    @problem_codes("FEEDBACK_NOT_FOUND")
+    @action(detail=True, methods=["get"])
+    def feedback(self, request, pk=None):
+        """The session's feedback: 404 `FEEDBACK_NOT_FOUND` until the analysis has completed."""
+        session = self.get_object()
+        feedback = selectors.feedback_get(session=session)
+        if feedback is None:
+            raise NotFoundError("No feedback has been generated for this session yet.", code="FEEDBACK_NOT_FOUND")
+        return Response(FeedbackSerializer(feedback).data)
