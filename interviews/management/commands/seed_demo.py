@@ -1,4 +1,5 @@
-"""Demo data for local runs: a user, a job posting, a résumé and one completed practice session.
+"""Demo data for local runs: a user, a job posting, a résumé, one completed practice session and
+one active session, ready for AI-generated questions.
 
 Idempotent: a second run finds what the first one created and changes nothing but the demo
 user's password (reset to the configured one, so the printed credentials always work).
@@ -65,7 +66,10 @@ QUESTIONS_AND_ANSWERS = [
 
 
 class Command(BaseCommand):
-    help = "Create (or find) the demo user, a job posting, a résumé and one completed practice session."
+    help = (
+        "Create (or find) the demo user, a job posting, a résumé, one completed practice session and one "
+        "active session ready for generated questions."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -86,11 +90,13 @@ class Command(BaseCommand):
             job_posting = self._job_posting(user)
             self._resume(user)
             session, session_created = self._session(user, job_posting)
+            active, active_created = self._active_session(user, job_posting)
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data {'created' if user_created or session_created else 'already present'}: "
-                f"user {user.email}, job posting {job_posting.id}, completed session {session.id}"
+                f"Demo data {'created' if user_created or session_created or active_created else 'already present'}: "
+                f"user {user.email}, job posting {job_posting.id}, completed session {session.id}, "
+                f"active session {active.id}"
             )
         )
         base_url = f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
@@ -138,3 +144,14 @@ class Command(BaseCommand):
             services.session_ask_question(session=session, content=question, question_type=question_type)
             services.session_answer(session=session, answer_text=answer)
         return services.session_complete(session=session), True
+
+    def _active_session(self, user: User, job_posting: JobPosting) -> tuple[InterviewSession, bool]:
+        """An active session with no question yet: POST .../generate-question asks the first one."""
+        existing = (
+            InterviewSession.objects.filter(user=user, job_posting=job_posting, status=InterviewSession.Status.ACTIVE)
+            .order_by("created_at")
+            .first()
+        )
+        if existing is not None:
+            return existing, False
+        return services.session_start(user=user, job_posting_id=job_posting.id), True
