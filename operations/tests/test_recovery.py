@@ -4,6 +4,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
+from django.conf import settings
 from django.db import connection
 from freezegun import freeze_time
 
@@ -200,3 +202,29 @@ def test_duplicate_task_delivery_runs_the_model_once(fake_llm, user):
     second = generate_feedback_task.apply(kwargs={"operation_id": str(op.pk)}).get()
     assert (first, second) == ("completed", "not-claimed")
     assert len(fake_llm.calls) == 1
+
+
+def test_a_question_generation_is_recovered_to_its_own_task(settings_defaults, django_capture_on_commit_callbacks):
+    """The sweep is type-blind: a lost question generation goes back to interviews' task."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("celery")
+    with freeze_time(T0):
+        op = OperationFactory(operation_type="question_generation", processing=True, attempts=1)
+    with freeze_time(T0 + timedelta(minutes=10)), django_capture_on_commit_callbacks(execute=True):
+        result = operations_recover()
+    messages = broker.lrange("celery", 0, -1)
+    broker.delete("celery")
+
+    assert result.redispatched_processing == [str(op.pk)]
+    assert len(messages) == 1
+    assert b"interviews.tasks.generate_question_task" in messages[0] and str(op.pk).encode() in messages[0]
+
+
+def test_cancelled_operations_are_left_alone(published, settings_defaults, django_capture_on_commit_callbacks):
+    with freeze_time(T0):
+        op = OperationFactory(cancelled=True)
+    with freeze_time(T0 + timedelta(hours=1)), django_capture_on_commit_callbacks(execute=True):
+        result = operations_recover()
+    assert (result.redispatched_pending, result.redispatched_processing, result.failed_worker_lost) == ([], [], [])
+    op.refresh_from_db()
+    assert op.status == "cancelled"

@@ -62,6 +62,17 @@ def test_long_poll_answers_when_the_status_changes(asgi):
         assert cursor.fetchone()[0] >= 1
 
 
+def test_a_cancel_wakes_the_waiter_and_ends_it(asgi):
+    op = OperationFactory(processing=True)
+    timer = later(0.5, lambda: services.operation_cancel(operation=Operation.objects.get(pk=op.pk)))
+    response = httpx2.get(f"{asgi.url}/api/v1/operations/{op.pk}?wait=30", headers=bearer(op.user), timeout=40)
+    timer.join()
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert "retry-after" not in response.headers  # finished
+
+
 def test_long_poll_times_out_with_the_current_state(asgi):
     op = OperationFactory()
     response = httpx2.get(f"{asgi.url}/api/v1/operations/{op.pk}?wait=1", headers=bearer(op.user), timeout=10)
