@@ -1,5 +1,8 @@
 """Fixtures shared by the whole suite. Tests run against real PostgreSQL and Redis."""
 
+import io
+import logging
+
 import pytest
 import redis
 from django.conf import settings
@@ -7,6 +10,7 @@ from django.core.cache import cache as default_cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from common.logging import ContextFilter, JsonFormatter, RedactSecretsFilter
 from tests.factories import UserFactory
 
 
@@ -92,3 +96,28 @@ def _clear_throttle_counters():
     else:
         default_cache.clear()
     yield
+
+
+# Logs ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def captured_logs():
+    """The project's real log pipeline (filters + JSON formatter) at DEBUG, on every logger."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.addFilter(RedactSecretsFilter())
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    noisy = [logging.getLogger(name) for name in ("openai", "httpx2", "httpcore2")]
+    saved = (root.level, [lg.level for lg in noisy])
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    for lg in noisy:
+        lg.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(saved[0])
+    for lg, level in zip(noisy, saved[1], strict=True):
+        lg.setLevel(level)

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.hashers import identify_hasher
 from django.utils.html import format_html
 
-from accounts.models import User
+from accounts.models import ModelApiKey, User
 
 
 @admin.register(User)
@@ -18,9 +18,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email"]
     ordering = ["-created_at"]
-    readonly_fields = ["id", "password_status", "created_at", "last_login"]
+    readonly_fields = ["id", "password_status", "model_key", "created_at", "last_login"]
     fieldsets = [
-        (None, {"fields": ["id", "email", "password_status"]}),
+        (None, {"fields": ["id", "email", "password_status", "model_key"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["created_at", "last_login"]}),
     ]
@@ -36,3 +36,11 @@ class UserAdmin(BaseUserAdmin):
             except ValueError:
                 status, label = "Set (unknown algorithm).", "Reset password"
         return format_html('{} <a class="button" href="{}">{}</a>', status, "../password/", label)
+
+    @admin.display(description="own model key")
+    def model_key(self, obj):
+        # The hint only: the key itself is never shown (nor decrypted) here.
+        key = ModelApiKey.objects.filter(user=obj).only("key_hint", "validated_at").first()
+        if key is None:
+            return "None (the service's key is used)"
+        return f"…{key.key_hint}, last accepted by the provider {key.validated_at:%Y-%m-%d %H:%M} UTC"

@@ -64,3 +64,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ModelApiKey(models.Model):
+    """A user's own key for the model provider, encrypted at rest (common/crypto.py).
+
+    Never shown anywhere: responses, the admin and logs see ``key_hint`` (its last four
+    characters) only. Their operations run on it instead of the service's key.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="model_api_key")
+    encrypted_key = models.TextField()
+    key_hint = models.CharField(max_length=4)
+    # When one provider call with it last succeeded (PUT /users/me/api-key).
+    validated_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "model_api_keys"
+        constraints = [models.CheckConstraint(condition=~models.Q(encrypted_key=""), name="model_api_keys_not_empty")]
+
+    def __str__(self) -> str:
+        return f"Model key …{self.key_hint} of {self.user_id}"

@@ -45,3 +45,28 @@ class AccessTokenSerializer(serializers.Serializer):
     access_token = serializers.CharField()
     token_type = serializers.CharField()
     expires_in = serializers.IntegerField()
+
+
+class ApiKeyInputSerializer(serializers.Serializer):
+    """A model provider key: printable, no spaces inside, at most 512 characters (surrounding spaces dropped)."""
+
+    api_key = StrictCharField(max_length=512, write_only=True, trim_whitespace=True)
+
+    def validate_api_key(self, value: str) -> str:
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise serializers.ValidationError("A key has no spaces or control characters inside it.")
+        return value
+
+
+class ApiKeyStatusSerializer(serializers.Serializer):
+    """Whether you stored a key; its last four characters; when the provider last accepted it."""
+
+    configured = serializers.BooleanField()
+    key_hint = serializers.CharField(allow_null=True, help_text="`…` and the key's last four characters.")
+    validated_at = serializers.DateTimeField(allow_null=True)
+
+    @staticmethod
+    def of(key) -> dict:
+        if key is None:
+            return {"configured": False, "key_hint": None, "validated_at": None}
+        return {"configured": True, "key_hint": f"…{key.key_hint}", "validated_at": key.validated_at}

@@ -1,14 +1,19 @@
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User, normalize_email
+from accounts.models import ModelApiKey, User, normalize_email
+from common import crypto
 from common.authentication import token_user_id
 from common.exceptions import ApplicationError, ConflictError
+from llm import Credentials, LLMError, LLMErrorCode, service_credentials
+from llm.keys import validate_key
 
 
 class InvalidCredentialsError(ApplicationError):
@@ -74,3 +79,78 @@ def token_refresh(*, refresh_token: str) -> dict:
         "token_type": "bearer",
         "expires_in": _access_lifetime_seconds(),
     }
+
+
+# Users' own model keys ---------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+class ModelKeyError(ApplicationError):
+    status_code = 400
+
+
+def model_key_set(*, user: User, api_key: str) -> ModelApiKey:
+    """Check the key with one cheap provider call, then store it encrypted (replacing any other).
+
+    Nothing is stored unless the provider accepted it: 400 AI_KEY_REJECTED when it answers
+    401/403, 503 AI_UNAVAILABLE when it cannot be reached. The key never reaches a log line
+    or an error message.
+    """
+    try:
+        validate_key(api_key)
+    except LLMError as exc:
+        if exc.code == LLMErrorCode.AUTH_FAILED:
+            raise ModelKeyError(
+                "The AI provider rejected this key. Check that it is complete and still active.",
+                code="AI_KEY_REJECTED",
+            ) from None
+        raise ModelKeyError(
+            "The AI provider cannot be reached to check this key. Nothing was stored; please try again later.",
+            code="AI_UNAVAILABLE",
+            status_code=503,
+            headers={"Retry-After": "30"},
+        ) from None
+    key, _created = ModelApiKey.objects.update_or_create(
+        user=user,
+        defaults={"encrypted_key": crypto.encrypt(api_key), "key_hint": api_key[-4:], "validated_at": timezone.now()},
+    )
+    logger.info("model key stored for user %s (hint ...%s)", user.pk, key.key_hint)
+    return key
+
+
+def model_key_delete(*, user: User) -> None:
+    """Forget the user's key; their operations run on the service's key again."""
+    ModelApiKey.objects.filter(user=user).delete()
+
+
+def model_credentials(*, user: User) -> Credentials | None:
+    """The key a model call for ``user`` runs on: their own when they stored one, else the service's."""
+    stored = ModelApiKey.objects.filter(user=user).values_list("encrypted_key", flat=True).first()
+    if stored is not None:
+        try:
+            return Credentials(crypto.decrypt(stored), "user")
+        except crypto.InvalidToken:
+            # FIELD_ENCRYPTION_KEY lost the key it was stored under: an operator's mistake. The
+            # user's key is unusable; their work fails AI_AUTH_FAILED ("update your key").
+            logger.error("model key of user %s cannot be decrypted with FIELD_ENCRYPTION_KEY", user.pk)
+            raise LLMError(LLMErrorCode.AUTH_FAILED, cause="undecryptable stored key", key_kind="user") from None
+    return service_credentials()
+
+
+def model_available(*, user: User) -> bool:
+    """A model key exists for the user's work (the service's, or their own): AI_NOT_CONFIGURED otherwise."""
+    return bool(service_credentials()) or ModelApiKey.objects.filter(user=user).exists()
+
+
+def model_keys_reencrypt() -> int:
+    """Re-encrypt every stored key under the newest FIELD_ENCRYPTION_KEY (after a rotation). Returns the count."""
+    count = 0
+    for pk in ModelApiKey.objects.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            key = ModelApiKey.objects.select_for_update().filter(pk=pk).first()
+            if key is None:  # deleted meanwhile
+                continue
+            ModelApiKey.objects.filter(pk=pk).update(encrypted_key=crypto.rotate(key.encrypted_key))
+        count += 1
+    return count

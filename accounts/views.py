@@ -5,8 +5,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import services
+from accounts.models import ModelApiKey
 from accounts.serializers import (
     AccessTokenSerializer,
+    ApiKeyInputSerializer,
+    ApiKeyStatusSerializer,
     LoginInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
@@ -62,3 +65,31 @@ class UserViewSet(viewsets.GenericViewSet):
     def me(self, request):
         """The logged-in user."""
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(responses={200: ApiKeyStatusSerializer})
+    @action(detail=False, methods=["get"], url_path="me/api-key")
+    def api_key(self, request):
+        """Whether you stored your own model key (only its last four characters are ever shown)."""
+        key = ModelApiKey.objects.filter(user=request.user).first()
+        return Response(ApiKeyStatusSerializer(ApiKeyStatusSerializer.of(key)).data)
+
+    @extend_schema(request=ApiKeyInputSerializer, responses={200: ApiKeyStatusSerializer})
+    @problem_codes("AI_KEY_REJECTED", "AI_UNAVAILABLE")
+    @api_key.mapping.put
+    def api_key_put(self, request):
+        """Store your own model key: your analyses and questions then run on it (and are billed to you).
+
+        It is checked first with one cheap call to the provider: 400 `AI_KEY_REJECTED` if the provider
+        refuses it, 503 `AI_UNAVAILABLE` if it cannot be reached (nothing is stored). Encrypted at rest.
+        """
+        data = ApiKeyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = services.model_key_set(user=request.user, api_key=data.validated_data["api_key"])
+        return Response(ApiKeyStatusSerializer(ApiKeyStatusSerializer.of(key)).data)
+
+    @extend_schema(responses={204: None})
+    @api_key.mapping.delete
+    def api_key_delete(self, request):
+        """Forget your key: your work runs on the service's key again."""
+        services.model_key_delete(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,5 +6,5 @@ class CommonConfig(AppConfig):
     verbose_name = "Common"
 
     def ready(self) -> None:
-        # Registers the OpenAPI extensions (drf-spectacular finds them by subclassing).
-        from common import schema  # noqa: F401
+        # Registers the system checks and the OpenAPI extensions (drf-spectacular finds them by subclassing).
+        from common import checks, schema  # noqa: F401

@@ -73,6 +73,17 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
         "unknown email address or wrong password (the same answer for both)",
         "The email address or password is incorrect.",
     ),
+    # Own model keys.
+    "AI_KEY_REJECTED": (
+        400,
+        "the model provider refused the key (401/403); nothing was stored",
+        "The AI provider rejected this key. Check that it is complete and still active.",
+    ),
+    "AI_UNAVAILABLE": (
+        503,
+        "the model provider could not be reached to check the key; nothing was stored",
+        "The AI provider cannot be reached to check this key. Nothing was stored; please try again later.",
+    ),
     # Résumés.
     "RESUME_ALREADY_EXISTS": (
         409,
@@ -100,7 +111,7 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
     "NO_ANSWERS_TO_ANALYZE": (400, "the session has no answer", "The session has no answers to analyse."),
     "AI_NOT_CONFIGURED": (
         400,
-        "the service has no model key configured; nothing was created",
+        "no model key is configured, neither the service's nor yours; nothing was created",
         "AI feedback is not available: the service has no AI model configured. Please contact support.",
     ),
     "FEEDBACK_ALREADY_EXISTS": (
@@ -270,7 +281,7 @@ class ProblemAutoSchema(AutoSchema):
             + ".",
             "content": {PROBLEM_CONTENT_TYPE: {"schema": schema, "examples": examples}},
         }
-        if status == 429:
+        if status in (429, 503):
             response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
         elif status == 401 and {"NOT_AUTHENTICATED", "INVALID_TOKEN"} & set(codes):
             response["headers"] = {"WWW-Authenticate": WWW_AUTHENTICATE_HEADER}

@@ -4,7 +4,7 @@ The counters live in Django's default cache: Redis in production (``CACHE_URL``)
 limit holds across every web process. A throttled request answers 429 ``RATE_LIMITED``
 problem details with ``Retry-After`` (``common.exceptions``).
 
-Each rate is a Django setting (README, "API documentation, CORS and rate limits"), read
+Each rate is a Django setting (docs/api.md), read
 when the throttle is built, i.e. per request: tests and operators change it without a
 restart of anything but the process. An empty rate turns that limit off.
 

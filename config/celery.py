@@ -16,6 +16,18 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
+def refuse_incoherent_settings(**kwargs) -> None:
+    """The worker does not start on settings whose time budgets disagree (common/checks.py)."""
+    from django.core import checks
+
+    errors = [e for e in checks.run_checks() if e.is_serious()]
+    if errors:
+        for error in errors:
+            logging.getLogger(__name__).critical("%s", error)
+        raise SystemExit(f"refusing to start: {len(errors)} configuration error(s), see above")
+
+
+@worker_init.connect
 def start_metrics_server(**kwargs) -> None:
     """Each worker serves its Prometheus metrics (operations finished, model latency, tokens)."""
     from django.conf import settings

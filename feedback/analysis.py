@@ -14,19 +14,38 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviews.models import InterviewSession, JobPosting, SessionMessage
-from llm import LLMError, LLMErrorCode, StructuredResult, complete_structured
+from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, complete_structured
+from llm.quality import is_phrase, is_prose, normalized
 
 logger = logging.getLogger(__name__)
 
 # Bump when the instructions or schema change, so stored results say which prompt made them.
-PROMPT_VERSION = "feedback-v1"
+PROMPT_VERSION = "feedback-v2"
+
+# Bounds the schema states (and servers that build a grammar from it enforce as they generate):
+# large enough for a real assessment, small enough for a small model's grammar builder.
+TEXT_MAX = 2000
+ITEM_MAX = 300
+ITEMS_MAX = 10
 
 Score = Annotated[int, Field(ge=0, le=100, strict=True)]
-Text = Annotated[str, Field(min_length=1, max_length=8000)]
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
+Items = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=ITEM_MAX)]], Field(min_length=1, max_length=ITEMS_MAX)
+]
+
+TEXT_FIELDS = (
+    "technical_feedback",
+    "communication_feedback",
+    "problem_solving_feedback",
+    "relevance_feedback",
+    "overall_comments",
+)
+LIST_FIELDS = ("knowledge_gaps", "learning_recommendations")
 
 
 class FeedbackAnalysis(BaseModel):
-    """Exactly the keys of the contract ("The model's answer"). Out-of-range is rejected, not clamped."""
+    """An assessment of a mock interview: four scores 0-100, feedback for each, gaps and recommendations."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -39,8 +58,24 @@ class FeedbackAnalysis(BaseModel):
     problem_solving_feedback: Text
     relevance_feedback: Text
     overall_comments: Text
-    knowledge_gaps: list[Annotated[str, Field(max_length=1000)]] = Field(max_length=30)
-    learning_recommendations: list[Annotated[str, Field(max_length=1000)]] = Field(max_length=30)
+    knowledge_gaps: Items
+    learning_recommendations: Items
+
+
+def check_output(parsed: FeedbackAnalysis) -> None:
+    """Reject what has the contract's shape but no content a candidate could use (llm/quality.py).
+
+    Every text must be a few words of prose (in any script), every list item a phrase - not
+    placeholder punctuation, not a number - and the five texts must not all be one text.
+    """
+    for name in TEXT_FIELDS:
+        if not is_prose(getattr(parsed, name)):
+            raise LLMError(LLMErrorCode.RESPONSE_INVALID, cause=f"{name} is not prose")
+    for name in LIST_FIELDS:
+        if not all(is_phrase(item) for item in getattr(parsed, name)):
+            raise LLMError(LLMErrorCode.RESPONSE_INVALID, cause=f"{name} holds an item without words")
+    if len({normalized(getattr(parsed, name)) for name in TEXT_FIELDS}) == 1:
+        raise LLMError(LLMErrorCode.RESPONSE_INVALID, cause="every text is the same")
 
 
 SYSTEM_PROMPT = """\
@@ -137,14 +172,9 @@ def build_messages(data: AnalysisInput) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def analyze(data: AnalysisInput, *, invalid_output_retries: int = 1) -> StructuredResult[FeedbackAnalysis]:
-    """Run the model; output that fails validation is asked for once more, then AI_RESPONSE_INVALID."""
-    messages = build_messages(data)
-    for attempt in range(invalid_output_retries + 1):
-        try:
-            return complete_structured(messages=messages, schema=FeedbackAnalysis)
-        except LLMError as exc:
-            if exc.code != LLMErrorCode.RESPONSE_INVALID or attempt == invalid_output_retries:
-                raise
-            logger.info("model output invalid (%s); asking once more", exc.cause)
-    raise AssertionError("unreachable")
+def analyze(data: AnalysisInput, *, credentials: Credentials) -> StructuredResult[FeedbackAnalysis]:
+    """Run the model; output that fails the schema or :func:`check_output` is asked for once more,
+    then AI_RESPONSE_INVALID."""
+    return complete_structured(
+        messages=build_messages(data), schema=FeedbackAnalysis, credentials=credentials, check=check_output
+    )

@@ -7,11 +7,12 @@ import logging
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
+from accounts.services import model_available, model_credentials
 from common.exceptions import ApplicationError, ConflictError, NotFoundError
 from feedback import analysis, selectors
 from feedback.models import SCORE_FIELDS, InterviewFeedback
 from interviews.models import InterviewSession
-from llm import LLMErrorCode, StructuredResult, is_configured
+from llm import LLMError, LLMErrorCode, StructuredResult
 from llm.errors import KINDS
 from operations import services as operation_services
 from operations.models import Operation
@@ -60,7 +61,7 @@ def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
     if session is None:
         raise NotFoundError()
     _check_can_analyse(session)
-    if not is_configured():
+    if not model_available(user=user):
         raise FeedbackRequestError(KINDS[LLMErrorCode.NOT_CONFIGURED].message, code=LLMErrorCode.NOT_CONFIGURED)
     return operation_services.operation_get_or_create_inflight(
         user=user, session=session, operation_type=OPERATION_TYPE
@@ -76,11 +77,15 @@ def feedback_analyze(operation: Operation) -> StructuredResult[analysis.Feedback
     if data is None:
         raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
     _check_can_analyse(data.session)
+    credentials = model_credentials(user=operation.user)
+    if credentials is None:  # the service's key was removed and the user has none
+        raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no model key")
+    operation.key_kind = credentials.kind  # recorded when the operation finishes
     # The model takes seconds: give the pooled connection back meanwhile, or a worker with
     # more threads than pool slots would starve (the next query takes one again).
     if not connection.in_atomic_block:
         connection.close()
-    return analysis.analyze(data)
+    return analysis.analyze(data, credentials=credentials)
 
 
 def feedback_store(operation: Operation, outcome: StructuredResult[analysis.FeedbackAnalysis]) -> bool:

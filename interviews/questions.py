@@ -8,16 +8,15 @@ an answer.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interviews.models import QUESTION_MAX, InterviewSession, JobPosting, SessionMessage
-from llm import LLMError, LLMErrorCode, StructuredResult, complete_structured
+from interviews.models import InterviewSession, JobPosting, SessionMessage
+from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, complete_structured
+from llm.quality import is_prose, normalized
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +30,16 @@ QuestionType = Literal["technical", "behavioral", "situational"]
 TYPE_MIX: dict[str, float] = {"technical": 0.5, "behavioral": 0.25, "situational": 0.25}
 
 
+# What an interviewer says in one or two sentences; well inside the API's QUESTION_MAX.
+GENERATED_QUESTION_MAX = 1000
+
+
 class GeneratedQuestion(BaseModel):
-    """The model's answer: one question and its type."""
+    """The next interview question and its type."""
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=QUESTION_MAX)
+    question: str = Field(min_length=1, max_length=GENERATED_QUESTION_MAX)
     question_type: QuestionType
 
 
@@ -76,13 +79,6 @@ def next_question_type(asked: list[str | None]) -> str:
     counts = Counter(t for t in asked if t)
     total = len(asked) + 1  # the question about to be asked
     return max(TYPE_MIX, key=lambda t: (TYPE_MIX[t] * total - counts[t], -list(TYPE_MIX).index(t)))
-
-
-def normalized(text: str) -> str:
-    """Comparison form of a question: case, accents' forms, punctuation and spacing ignored."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch if ch.isalnum() else " " for ch in text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _job_posting_block(job: JobPosting | None) -> str:
@@ -131,31 +127,27 @@ def build_messages(data: QuestionInput) -> list[dict[str, str]]:
 
 
 def check_output(parsed: GeneratedQuestion, *, earlier: list[str]) -> None:
-    """Reject what the schema cannot: a blank question, or a copy of one asked before."""
-    if not parsed.question.strip():
-        raise LLMError(LLMErrorCode.RESPONSE_INVALID, cause="blank question")
+    """Reject what the schema cannot: a question without words (blank, punctuation, numbers), or a
+    copy of one asked before."""
+    if not is_prose(parsed.question):
+        raise LLMError(LLMErrorCode.RESPONSE_INVALID, cause="question is not prose")
     seen = {normalized(q) for q in earlier}
     if normalized(parsed.question) in seen:
         raise LLMError(LLMErrorCode.RESPONSE_INVALID, cause="repeated question")
 
 
-def generate(data: QuestionInput, *, invalid_output_retries: int = 1) -> StructuredResult[GeneratedQuestion]:
-    """Ask the model; invalid output (schema, blank, repeated) is asked for once more, then AI_RESPONSE_INVALID.
+def generate(data: QuestionInput, *, credentials: Credentials) -> StructuredResult[GeneratedQuestion]:
+    """Ask the model; invalid output (schema, junk, a repeat) is asked for once more, then AI_RESPONSE_INVALID.
 
     The stored type is the one asked for: a model that labels its question otherwise does not
     change what the candidate requested.
     """
-    messages = build_messages(data)
     earlier = [m.content for m in data.messages if m.message_type == SessionMessage.MessageType.QUESTION]
-    for attempt in range(invalid_output_retries + 1):
-        try:
-            outcome = complete_structured(messages=messages, schema=GeneratedQuestion)
-            check_output(outcome.parsed, earlier=earlier)
-        except LLMError as exc:
-            if exc.code != LLMErrorCode.RESPONSE_INVALID or attempt == invalid_output_retries:
-                raise
-            logger.info("model output invalid (%s); asking once more", exc.cause)
-            continue
-        outcome.parsed.question_type = data.question_type  # type: ignore[assignment]
-        return outcome
-    raise AssertionError("unreachable")
+    outcome = complete_structured(
+        messages=build_messages(data),
+        schema=GeneratedQuestion,
+        credentials=credentials,
+        check=lambda parsed: check_output(parsed, earlier=earlier),
+    )
+    outcome.parsed.question_type = data.question_type  # type: ignore[assignment]
+    return outcome

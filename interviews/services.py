@@ -11,10 +11,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import model_available, model_credentials
 from common.exceptions import ApplicationError, ConflictError, NotFoundError
 from interviews import questions, selectors
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
-from llm import LLMErrorCode, StructuredResult, is_configured
+from llm import LLMError, LLMErrorCode, StructuredResult
 from llm.errors import KINDS
 from operations import services as operation_services
 from operations.models import Operation
@@ -221,7 +222,7 @@ def question_request(*, session_id, user: User, question_type: str | None = None
     if session is None:
         raise NotFoundError()
     _check_can_ask(session)
-    if not is_configured():
+    if not model_available(user=user):
         raise SessionStateError(KINDS[LLMErrorCode.NOT_CONFIGURED].message, code=LLMErrorCode.NOT_CONFIGURED)
     return operation_services.operation_get_or_create_inflight(
         user=user,
@@ -242,10 +243,14 @@ def question_generate(operation: Operation) -> StructuredResult[questions.Genera
     if data is None:
         raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
     _check_can_ask(data.session)
+    credentials = model_credentials(user=operation.user)
+    if credentials is None:  # the service's key was removed and the user has none
+        raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no model key")
+    operation.key_kind = credentials.kind  # recorded when the operation finishes
     # The model takes seconds: give the pooled connection back meanwhile (feedback does the same).
     if not connection.in_atomic_block:
         connection.close()
-    return questions.generate(data)
+    return questions.generate(data, credentials=credentials)
 
 
 def question_store(operation: Operation, outcome: StructuredResult[questions.GeneratedQuestion]) -> bool:

@@ -4,7 +4,15 @@ Plain package (not a Django app). Everything else calls :func:`llm.structured.co
 and handles one exception type, :class:`llm.errors.LLMError`.
 """
 
+from llm.client import Credentials, service_credentials
 from llm.errors import LLMError, LLMErrorCode
-from llm.structured import StructuredResult, complete_structured, is_configured
+from llm.structured import StructuredResult, complete_structured
 
-__all__ = ["LLMError", "LLMErrorCode", "StructuredResult", "complete_structured", "is_configured"]
+__all__ = [
+    "Credentials",
+    "LLMError",
+    "LLMErrorCode",
+    "StructuredResult",
+    "complete_structured",
+    "service_credentials",
+]

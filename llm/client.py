@@ -1,8 +1,10 @@
-"""Building the OpenAI SDK client from settings (works with any OpenAI-compatible server)."""
+"""OpenAI SDK clients from settings (any OpenAI-compatible server), one per key, bounded in number."""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import httpx2
 import openai
@@ -11,38 +13,60 @@ from django.conf import settings
 from llm.errors import LLMError, LLMErrorCode
 
 _lock = threading.Lock()
-_cache: dict[tuple, openai.OpenAI] = {}
+_cache: OrderedDict[tuple, openai.OpenAI] = OrderedDict()
 
 
-def _config() -> tuple:
-    return (
-        settings.OPENAI_API_KEY,
+@dataclass(frozen=True)
+class Credentials:
+    """The key a call runs on, and whose it is: ``"user"`` (their own, billed to them) or ``"service"``."""
+
+    api_key: str = field(repr=False)
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("user", "service"):
+            raise ValueError(f"unknown key kind {self.kind!r}")
+
+
+def service_credentials() -> Credentials | None:
+    """The service's own key (OPENAI_API_KEY), or None when it has none."""
+    return Credentials(settings.OPENAI_API_KEY, "service") if settings.OPENAI_API_KEY else None
+
+
+def get_client(credentials: Credentials | None = None) -> openai.OpenAI:
+    """A client (and its HTTP connection pool) for these credentials, shared by worker threads.
+
+    One per key and configuration, the least recently used dropped beyond
+    OPENAI_CLIENT_CACHE_SIZE: users' keys do not grow the process without bound. The SDK's
+    default read timeout is 600 s; ours is explicit, and the SDK's own retries are kept low
+    because the Celery task retries too (the two multiply).
+    """
+    credentials = credentials or service_credentials()
+    if credentials is None or not credentials.api_key:
+        raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no model key")
+    key = (
+        credentials.api_key,
         settings.OPENAI_BASE_URL,
         settings.OPENAI_TIMEOUT_SECONDS,
         settings.OPENAI_CONNECT_TIMEOUT_SECONDS,
         settings.OPENAI_MAX_RETRIES,
     )
-
-
-def get_client() -> openai.OpenAI:
-    """One client (and its HTTP connection pool) per configuration, shared by worker threads.
-
-    The SDK's default read timeout is 600 s; ours is explicit and short, and the SDK's own
-    retries are kept low because the Celery task retries too (the two multiply).
-    """
-    key = _config()
-    api_key, base_url, timeout, connect_timeout, max_retries = key
-    if not api_key:
-        raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no OPENAI_API_KEY")
     with _lock:
         client = _cache.get(key)
-        if client is None:
-            client = openai.OpenAI(
-                api_key=api_key,
-                base_url=base_url,
-                timeout=httpx2.Timeout(timeout, connect=connect_timeout),
-                max_retries=max_retries,
-            )
-            _cache.clear()  # settings changed (tests): drop the old client
-            _cache[key] = client
+        if client is not None:
+            _cache.move_to_end(key)
+            return client
+        client = openai.OpenAI(
+            api_key=credentials.api_key,
+            base_url=settings.OPENAI_BASE_URL,
+            timeout=httpx2.Timeout(settings.OPENAI_TIMEOUT_SECONDS, connect=settings.OPENAI_CONNECT_TIMEOUT_SECONDS),
+            max_retries=settings.OPENAI_MAX_RETRIES,
+        )
+        _cache[key] = client
+        while len(_cache) > settings.OPENAI_CLIENT_CACHE_SIZE:
+            _cache.popitem(last=False)  # in-flight calls keep their client; it is closed when collected
         return client
+
+
+def cached_clients() -> int:
+    return len(_cache)

@@ -8,6 +8,7 @@ module: callers log ``code``, the exception class and the provider's request id 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -25,6 +26,7 @@ class LLMErrorCode(StrEnum):
     RESPONSE_INVALID = "AI_RESPONSE_INVALID"
     REFUSED = "AI_REFUSED"
     NOT_CONFIGURED = "AI_NOT_CONFIGURED"
+    UNSUPPORTED_REQUEST = "AI_UNSUPPORTED_REQUEST"
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,23 @@ KINDS: dict[LLMErrorCode, _Kind] = {
     LLMErrorCode.NOT_CONFIGURED: _Kind(
         False, "AI feedback is not available: the service has no AI model configured. Please contact support."
     ),
+    LLMErrorCode.UNSUPPORTED_REQUEST: _Kind(
+        False,
+        "The AI server does not accept the kind of request this service sends. An administrator must change "
+        "its structured-output setting (OPENAI_STRUCTURED_OUTPUT; `manage.py check_model` tells which works).",
+    ),
 }
+
+# What a user whose own key failed reads instead: the fix is theirs, not support's.
+USER_KEY_MESSAGES: dict[LLMErrorCode, str] = {
+    LLMErrorCode.AUTH_FAILED: "The AI provider rejected your API key. Update it in your settings (or remove it to "
+    "use the service's key), then try again.",
+    LLMErrorCode.QUOTA_EXCEEDED: "Your API key has reached its usage limit with the AI provider. Check your account "
+    "with them or update your key in your settings, then try again.",
+}
+
+# Request parameters whose rejection means "this server does not do structured output this way".
+STRUCTURED_OUTPUT_PARAMETERS = re.compile(r"\b(response_format|json_schema|json_object|tool_choice|tools)\b")
 
 
 class LLMError(Exception):
@@ -70,15 +88,23 @@ class LLMError(Exception):
         cause: str = "",
         retry_after: float | None = None,
         provider_request_id: str | None = None,
+        key_kind: str = "",
     ) -> None:
         self.code = code
         self.transient = KINDS[code].transient
-        self.user_message = KINDS[code].message
+        # "user" or "service": whose key the failed call used (the message differs for a user's own).
+        self.key_kind = key_kind
         # The exception class name only (e.g. "RateLimitError"): safe to log.
         self.cause = cause
         self.retry_after = retry_after
         self.provider_request_id = provider_request_id
-        super().__init__(self.user_message)
+        super().__init__(KINDS[code].message)
+
+    @property
+    def user_message(self) -> str:
+        if self.key_kind == "user" and self.code in USER_KEY_MESSAGES:
+            return USER_KEY_MESSAGES[self.code]
+        return KINDS[self.code].message
 
     def __repr__(self) -> str:
         return f"LLMError({self.code}, cause={self.cause!r}, request_id={self.provider_request_id!r})"
@@ -108,6 +134,12 @@ def _error_code_in_body(body: object) -> str | None:
     return None
 
 
+def _names_structured_output_parameter(exc: openai.APIStatusError) -> bool:
+    """Does the provider's error name one of the structured-output parameters (response_format, tools...)?"""
+    text = " ".join(str(part) for part in (exc.body, getattr(exc, "message", ""), getattr(exc, "param", "")))
+    return STRUCTURED_OUTPUT_PARAMETERS.search(text) is not None
+
+
 def classify(exc: BaseException) -> LLMError:
     """Map any exception from a model call to an :class:`LLMError`. The single place that knows."""
     if isinstance(exc, LLMError):
@@ -130,10 +162,13 @@ def classify(exc: BaseException) -> LLMError:
         return make(LLMErrorCode.RATE_LIMITED, retry_after=_retry_after(response))
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
         return make(LLMErrorCode.AUTH_FAILED)
-    if isinstance(exc, openai.InternalServerError):
-        return make(LLMErrorCode.UNAVAILABLE, retry_after=_retry_after(response))
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
+        # The server refused the request's shape - some servers answer that with a 500 (llama-cpp-python's
+        # does for a json_schema response_format): a configuration mismatch, never worth a retry.
+        if status in (400, 422) or status >= 500:
+            if _names_structured_output_parameter(exc):
+                return make(LLMErrorCode.UNSUPPORTED_REQUEST)
         if status in (408, 409) or status >= 500:
             return make(LLMErrorCode.UNAVAILABLE, retry_after=_retry_after(response))
         # 400 (bad request), 404 (unknown model), 422: our request is wrong; retrying won't help.

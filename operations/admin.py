@@ -94,7 +94,16 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
         ),
         (
             "Model accounting",
-            {"fields": ["llm_model", "prompt_version", "input_tokens", "output_tokens", "model_latency_ms"]},
+            {
+                "fields": [
+                    "key_kind",
+                    "llm_model",
+                    "prompt_version",
+                    "input_tokens",
+                    "output_tokens",
+                    "model_latency_ms",
+                ]
+            },
         ),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]

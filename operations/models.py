@@ -53,6 +53,8 @@ class Operation(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     # Times the recovery sweep re-dispatched it after its lease expired (a lost worker).
     recoveries = models.PositiveSmallIntegerField(default=0)
+    # Whose model key the run used: "user" (their own, billed to them) or "service"; "" before a call.
+    key_kind = models.CharField(max_length=8, blank=True, default="")
     # Accounting of the model call that produced the result (what explains a bill).
     llm_model = models.CharField(max_length=100, blank=True, default="")
     prompt_version = models.CharField(max_length=50, blank=True, default="")
@@ -94,6 +96,7 @@ class Operation(models.Model):
                 | (Q(status__in=["pending", "processing"]) & Q(finished_at__isnull=True)),
                 name="operations_finished_at_matches_status",
             ),
+            models.CheckConstraint(condition=Q(key_kind__in=["", "user", "service"]), name="operations_key_kind_valid"),
             # A failure always says why; an error never sits on a successful operation.
             models.CheckConstraint(
                 condition=(Q(status="failed") & Q(error_code__isnull=False))

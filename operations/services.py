@@ -42,8 +42,9 @@ logger = logging.getLogger(__name__)
 Status = Operation.Status
 
 # Failures that asking again cannot cure, whatever the type: the request itself was refused
-# as malformed, or the subject of the work is gone. Types add their own (registry).
-NOT_RETRYABLE = frozenset({"AI_BAD_REQUEST", "SESSION_NOT_FOUND"})
+# as malformed or of a shape the server does not take (until an operator changes the
+# settings), or the subject of the work is gone. Types add their own (registry).
+NOT_RETRYABLE = frozenset({"AI_BAD_REQUEST", "AI_UNSUPPORTED_REQUEST", "SESSION_NOT_FOUND"})
 
 # What a publish can raise when the broker is unreachable (redis-py errors arrive wrapped
 # by kombu as OperationalError; a socket timeout can surface as a plain OSError).
@@ -153,6 +154,14 @@ def _held(operation: Operation):
 
 ACCOUNTING_FIELDS = ("llm_model", "prompt_version", "input_tokens", "output_tokens", "model_latency_ms")
 
+KEY_KINDS = ("user", "service")
+
+
+def _key_kind(operation: Operation) -> dict[str, str]:
+    """The key the run used (set on the instance by the work), recorded as the operation finishes."""
+    kind = getattr(operation, "key_kind", "")
+    return {"key_kind": kind} if kind in KEY_KINDS else {}
+
 
 def operation_complete(*, operation: Operation, result: Any, accounting: dict[str, Any] | None = None) -> bool:
     """Mark completed, only while the claim is held. Call it inside the transaction that stores the work.
@@ -165,7 +174,13 @@ def operation_complete(*, operation: Operation, result: Any, accounting: dict[st
     extra = {k: v for k, v in (accounting or {}).items() if k in ACCOUNTING_FIELDS}
     with transaction.atomic():
         updated = _held(operation).update(
-            status=Status.COMPLETED, result=result, finished_at=now, lease_expires_at=None, updated_at=now, **extra
+            status=Status.COMPLETED,
+            result=result,
+            finished_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+            **extra,
+            **_key_kind(operation),
         )
         if updated:
             notify_status(operation_id=operation.pk, status=Status.COMPLETED)
@@ -186,6 +201,7 @@ def operation_fail(*, operation: Operation, error_code: str, error_message: str)
             finished_at=now,
             lease_expires_at=None,
             updated_at=now,
+            **_key_kind(operation),
         )
         if updated:
             notify_status(operation_id=operation.pk, status=Status.FAILED)

@@ -50,10 +50,23 @@ QUESTIONS = [
 ]
 
 
-def schema_name(request: dict[str, Any]) -> str | None:
-    """The structured-output schema a request asks for (the SDK names it after the Pydantic class)."""
+def wanted_schema(request: dict[str, Any]) -> str | None:
+    """Which object a request asks for (named after the Pydantic class), in any structured-output mode:
+    the json_schema's name, the forced tool's name, or the schema's title in the prompt (json_object)."""
     response_format = request.get("response_format") or {}
-    return (response_format.get("json_schema") or {}).get("name")
+    if response_format.get("json_schema"):
+        return response_format["json_schema"].get("name")
+    for tool in request.get("tools") or []:
+        return tool["function"]["name"]
+    text = json.dumps(request.get("messages", []), separators=(",", ":"))
+    for name in ("ModelProbe", "GeneratedQuestion", "FeedbackAnalysis"):
+        if f'\\"title\\":\\"{name}\\"' in text:
+            return name
+    return None
+
+
+# The answer to manage.py check_model's probe.
+PROBE_ANSWER = {"city": "Paris", "country": "France"}
 
 
 @dataclass
@@ -96,10 +109,20 @@ class FakeOpenAI:
     feedback requests only: a question request then gets the next of QUESTIONS not yet in its
     prompt (so a session never gets a repeated question), after ``question_delay``."""
 
+    # What kind of server it plays (structured output): "openai" accepts every mode;
+    # "llama-cpp-python" answers a json_schema response_format with HTTP 500 naming it, as
+    # llama-cpp-python's server does, and takes json_object; "tools-only" refuses any
+    # response_format (400) and answers through a forced function call.
+    PERSONAS = ("openai", "llama-cpp-python", "tools-only")
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, default: Reply | None = None) -> None:
         self.script: deque[Reply] = deque()
         self.default = default or Reply.feedback()
         self.question_delay = 0.0
+        self.persona = "openai"
+        # Keys answered 401 (whatever the endpoint), and whether GET /models answers at all.
+        self.rejected_keys: set[str] = set()
+        self.models_status = 200
         self.calls: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -124,6 +147,9 @@ class FakeOpenAI:
             self.calls.clear()
             self.default = Reply.feedback()
             self.question_delay = 0.0
+            self.persona = "openai"
+            self.rejected_keys = set()
+            self.models_status = 200
             self.max_in_flight = 0
 
     def start(self) -> FakeOpenAI:
@@ -135,15 +161,41 @@ class FakeOpenAI:
         self._server.shutdown()
         self._server.server_close()
 
+    def _refusal(self, request: dict[str, Any], headers: dict[str, str]) -> Reply | None:
+        """The answer this server gives before any script: a rejected key, a request shape it refuses."""
+        if headers.get("authorization", "").removeprefix("Bearer ") in self.rejected_keys:
+            return Reply.error(401, "invalid_api_key", "Incorrect API key provided")
+        response_format = (request.get("response_format") or {}).get("type")
+        if self.persona == "llama-cpp-python" and response_format == "json_schema":
+            # llama-cpp-python 0.3: a pydantic validation error of the request, answered as a 500.
+            message = (
+                "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should be "
+                "'text' or 'json_object' [type=literal_error, input_value='json_schema', input_type=str]"
+            )
+            return Reply(
+                status=500, body=json.dumps({"error": {"message": message, "type": "internal_server_error"}}).encode()
+            )
+        if self.persona == "tools-only" and response_format is not None:
+            return Reply.error(400, "invalid_request_error", "response_format is not supported by this server")
+        return None
+
     def _next(self, request: dict[str, Any], headers: dict[str, str]) -> Reply:
         with self._lock:
             self.calls.append({"body": request, "headers": headers})
+            refusal = self._refusal(request, headers)
+            if refusal is not None:
+                self.in_flight += 1
+                return refusal
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             if self.script:
                 return self.script.popleft()
-            if schema_name(request) == "GeneratedQuestion" and self.default.kind == "feedback":
-                return self._fresh_question(request)  # a feedback default answers feedback requests only
+            wanted = wanted_schema(request)
+            if self.default.kind == "feedback":  # a feedback default answers feedback requests only
+                if wanted == "GeneratedQuestion":
+                    return self._fresh_question(request)
+                if wanted == "ModelProbe":
+                    return Reply(content=json.dumps(PROBE_ANSWER))
             return self.default
 
     def _fresh_question(self, request: dict[str, Any]) -> Reply:
@@ -165,6 +217,24 @@ class FakeOpenAI:
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
+
+            def do_GET(self) -> None:
+                """GET /v1/models: what a key check calls."""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with fake._lock:
+                    fake.calls.append({"path": self.path, "headers": headers, "body": None})
+                    rejected = headers.get("authorization", "").removeprefix("Bearer ") in fake.rejected_keys
+                    status = 401 if rejected else fake.models_status
+                if status == 200:
+                    body = {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "fake"}]}
+                else:
+                    body = {"error": {"message": "no", "type": "error", "code": str(status)}}
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
@@ -200,6 +270,21 @@ class FakeOpenAI:
 
             @staticmethod
             def _completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
+                message: dict[str, Any] = {"role": "assistant", "content": reply.content, "refusal": reply.refusal}
+                if request.get("tools") and reply.content is not None and reply.status == 200:
+                    # A forced function call: the object arrives as the call's arguments.
+                    name = request["tools"][0]["function"]["name"]
+                    message = {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": f"call_{uuid.uuid4().hex[:12]}",
+                                "type": "function",
+                                "function": {"name": name, "arguments": reply.content},
+                            }
+                        ],
+                    }
                 return {
                     "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
                     "object": "chat.completion",
@@ -209,7 +294,7 @@ class FakeOpenAI:
                         {
                             "index": 0,
                             "finish_reason": reply.finish_reason,
-                            "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal},
+                            "message": message,
                         }
                     ],
                     "usage": {"prompt_tokens": 1200, "completion_tokens": 350, "total_tokens": 1550},

@@ -25,8 +25,15 @@ from tests.processes import ROOT, Beat, PrivatePostgres, PrivateRedis, Web, Work
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
+# Short, and still coherent (the worker refuses incoherent time budgets: common/checks.py):
+# a run of two 1.5-s calls, quick store retries and the fixed 15 s of overhead and margin fits
+# in a 20-s lease.
 FAST_RECOVERY = {
-    "OPERATION_LEASE_SECONDS": "3",
+    "OPENAI_TIMEOUT_SECONDS": "1",
+    "OPENAI_CONNECT_TIMEOUT_SECONDS": "0.5",
+    "OPERATION_STORE_RETRY_DELAYS": "0.1,0.2",
+    "OPERATION_LEASE_SECONDS": "20",
+    "OPERATION_DEADLINE_SECONDS": "20",
     "OPERATION_PENDING_GRACE_SECONDS": "2",
     "OPERATION_RECOVERY_INTERVAL_SECONDS": "1",
 }
@@ -240,7 +247,7 @@ def test_redis_restarted_under_a_running_worker_loses_no_queued_operation(fake_l
     user = UserFactory()
     sessions = [completed_session_with_answers(user=user) for _ in range(3)]
     token = auth_client(user)._credentials["HTTP_AUTHORIZATION"]
-    fake_llm.default = Reply.feedback(delay=2.0)
+    fake_llm.default = Reply.feedback(delay=0.6)  # within FAST_RECOVERY's 1-s model timeout
     private = PrivateRedis()
     private.start()
     env = service_env(CELERY_BROKER_URL=private.url, **FAST_RECOVERY)

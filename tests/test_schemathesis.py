@@ -64,8 +64,12 @@ def flatmap_path_parameters(context, path_parameters):
 
 
 @pytest.fixture
-def owned_rows(transactional_db, user, monkeypatch, settings):
-    """Rows of `user` in every state (committed: each request runs its own transactions)."""
+def owned_rows(transactional_db, user, monkeypatch, settings, fake_llm):
+    """Rows of `user` in every state (committed: each request runs its own transactions).
+
+    The fake model server answers the key check of PUT /users/me/api-key (a real provider is
+    never called; an unreachable one is a documented 503, tested in accounts/).
+    """
     # The 202 path runs, but publishes nothing to the shared test broker.
     monkeypatch.setattr(operation_services, "operation_enqueue", lambda **kwargs: None)
     # Generated logins and registrations all come from one address.

@@ -1,6 +1,6 @@
 """Settings shared by every environment. Everything variable comes from the environment.
 
-See README.md ("Configuration") for the variables; the per-environment modules
+See docs/configuration.md for the variables; the per-environment modules
 (local, production, test) only change defaults.
 """
 
@@ -25,6 +25,33 @@ TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 USE_TZ = True
+
+# TIME BUDGETS: coherent defaults for the model timeout, retries, deadline, lease and the
+# broker's redelivery (docs/model-providers.md, "Time budgets"; common/checks.py validates whatever is set).
+# "slow-local" suits a model on CPU that takes minutes per call. Each variable still wins.
+# ------------------------------------------------------------------------------
+MODEL_TIME_PROFILES = {
+    "default": {
+        "OPENAI_TIMEOUT_SECONDS": 30.0,
+        "OPERATION_MAX_RETRIES": 4,
+        "OPERATION_DEADLINE_SECONDS": 115.0,
+        "OPERATION_LEASE_SECONDS": 120,
+        "CELERY_VISIBILITY_TIMEOUT": 900,
+    },
+    "slow-local": {
+        "OPENAI_TIMEOUT_SECONDS": 300.0,
+        "OPERATION_MAX_RETRIES": 2,
+        "OPERATION_DEADLINE_SECONDS": 1500.0,
+        "OPERATION_LEASE_SECONDS": 660,
+        "CELERY_VISIBILITY_TIMEOUT": 3600,
+    },
+}
+MODEL_TIME_PROFILE = env("MODEL_TIME_PROFILE", default="default")
+if MODEL_TIME_PROFILE not in MODEL_TIME_PROFILES:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MODEL_TIME_PROFILE must be one of {', '.join(MODEL_TIME_PROFILES)}")
+_budget = MODEL_TIME_PROFILES[MODEL_TIME_PROFILE]
 
 # DATABASES
 # ------------------------------------------------------------------------------
@@ -227,7 +254,7 @@ def configure_redis_cache(cache: dict) -> None:
 
 configure_redis_cache(CACHES["default"])
 
-# RATE LIMITS (common/throttling.py; README, "API documentation, CORS and rate limits")
+# RATE LIMITS (common/throttling.py; docs/api.md, "Rate limits")
 # ------------------------------------------------------------------------------
 # "<count>/<second|minute|hour|day>"; an empty value turns that limit off.
 # Per user, on POST /sessions/{id}/generate-feedback: each call may spend model money.
@@ -292,7 +319,7 @@ CELERY_TASK_SEND_SENT_EVENT = False
 # longest run and the operation lease (OPERATION_LEASE_SECONDS, below) or a second copy
 # starts while the first still runs. The claim's fence makes such a copy harmless anyway.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=_budget["CELERY_VISIBILITY_TIMEOUT"]),
     # kombu's defaults are None: with Redis down a publish would hang the request.
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
     "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=2.0),
@@ -320,18 +347,31 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 
+# SECRETS AT REST (common/crypto.py): users' own model keys
+# ------------------------------------------------------------------------------
+# Comma-separated Fernet keys, newest first (rotation: docs/model-providers.md, "Users' own keys"). Local
+# and test settings derive one from DJANGO_SECRET_KEY; production requires it.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+
 # OPENAI-COMPATIBLE MODEL (llm/)
 # ------------------------------------------------------------------------------
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-5.4-mini")
 # The SDK's default read timeout is 600 s: bound every call explicitly.
-OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=30.0)
+OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=_budget["OPENAI_TIMEOUT_SECONDS"])
 OPENAI_CONNECT_TIMEOUT_SECONDS = env.float("OPENAI_CONNECT_TIMEOUT_SECONDS", default=5.0)
 # The SDK's own retries, per call. Off by default: the Celery task retries (feedback/tasks.py)
 # with backoff and a deadline, and the two would multiply.
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=0)
 OPENAI_MAX_OUTPUT_TOKENS = env.int("OPENAI_MAX_OUTPUT_TOKENS", default=4000)
+# How structured output is asked for (llm/structured.py; `manage.py check_model` tells which a
+# server supports): "json_schema" (OpenAI, Azure, vLLM, Ollama, llama.cpp's llama-server),
+# "json_object" (the schema in the prompt; llama-cpp-python's server, older LM Studio) or
+# "tools" (a forced function call). The output is validated the same way after each.
+OPENAI_STRUCTURED_OUTPUT = env("OPENAI_STRUCTURED_OUTPUT", default="json_schema")
+# SDK clients kept per process (one per key: users' own keys and the service's).
+OPENAI_CLIENT_CACHE_SIZE = env.int("OPENAI_CLIENT_CACHE_SIZE", default=64)
 
 # LOGGING
 # ------------------------------------------------------------------------------
@@ -375,20 +415,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str
 # exponential backoff and full jitter, honouring Retry-After, at most this many times,
 # and never past the deadline (counted from the first claim): a provider that keeps
 # failing ends the operation `failed` within two minutes.
-OPERATION_MAX_RETRIES = env.int("OPERATION_MAX_RETRIES", default=4)
+OPERATION_MAX_RETRIES = env.int("OPERATION_MAX_RETRIES", default=_budget["OPERATION_MAX_RETRIES"])
 OPERATION_RETRY_BACKOFF_SECONDS = env.float("OPERATION_RETRY_BACKOFF_SECONDS", default=2.0)
 OPERATION_RETRY_BACKOFF_MAX_SECONDS = env.float("OPERATION_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
-OPERATION_DEADLINE_SECONDS = env.float("OPERATION_DEADLINE_SECONDS", default=115.0)
+OPERATION_DEADLINE_SECONDS = env.float("OPERATION_DEADLINE_SECONDS", default=_budget["OPERATION_DEADLINE_SECONDS"])
 # A store that fails on a database blip after a successful model call is retried after
 # these pauses (seconds), in the same run, with the model's output kept: never a second call.
-OPERATION_STORE_RETRY_DELAYS = [0.5, 1.0, 2.0, 4.0]
+OPERATION_STORE_RETRY_DELAYS = env.list("OPERATION_STORE_RETRY_DELAYS", cast=float, default=[0.5, 1.0, 2.0, 4.0])
 
 # OPERATION RECOVERY (operations/recovery.py, run by celery beat)
 # ------------------------------------------------------------------------------
 # A claim lasts this long; one run is bounded well below it (a model call is bounded by
-# OPENAI_TIMEOUT_SECONDS, twice at most for invalid output), and a Celery retry extends
-# it across its backoff. Must stay below the broker's visibility_timeout.
-OPERATION_LEASE_SECONDS = env.int("OPERATION_LEASE_SECONDS", default=120)
+# OPENAI_TIMEOUT_SECONDS, twice at most for invalid output: common/checks.py verifies it), and a
+# Celery retry extends it across its backoff. Must stay below the broker's visibility_timeout.
+OPERATION_LEASE_SECONDS = env.int("OPERATION_LEASE_SECONDS", default=_budget["OPERATION_LEASE_SECONDS"])
 # Pending rows not picked up this long after dispatch are published again (broker was down,
 # the web process died right after commit, the message was lost).
 OPERATION_PENDING_GRACE_SECONDS = env.int("OPERATION_PENDING_GRACE_SECONDS", default=60)
@@ -408,7 +448,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# METRICS (README, "Health, metrics and logs")
+# METRICS (docs/operations.md, "Health, metrics and logs")
 # ------------------------------------------------------------------------------
 # /metrics requires "Authorization: Bearer <token>" when this is set.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-a-secret-0123456789abcdef")
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# Encrypts users' model keys at rest (common/crypto.py); committed, so local only.
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "fPNE6ADFYag6o7No48yuaX54naucgAneXl27mU8g-z8=")
 # The SPA's dev server (Vite) on its default port.
 os.environ.setdefault("CORS_ALLOWED_ORIGINS", "http://localhost:5173,http://127.0.0.1:5173")
 

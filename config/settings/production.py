@@ -9,6 +9,8 @@ from .base import configure_redis_cache, env
 DATABASES["default"] = env.db("DATABASE_URL")
 configure_postgres_pool(DATABASES["default"], max_size=env.int("DB_POOL_MAX_SIZE", default=20))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+# Users' model keys are encrypted under it (no default: a committed key would protect nothing).
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY")
 # The throttles' counters must be shared by every web process: Redis (redis://host:6379/1).
 CACHES = {"default": env.cache("CACHE_URL")}
 if CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache")):

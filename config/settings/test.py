@@ -1,9 +1,10 @@
-"""Tests: a real PostgreSQL and a real Redis (see README, "Tests")."""
+"""Tests: a real PostgreSQL and a real Redis (see docs/development.md)."""
 
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret-0123456789abcdef0123456789")
 os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "oVuAFupJrZ6oyazAkrIHMPc-gBQZ3HKHvTjUbhJc_fI=")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/interview_feedback")
 # Redis database 15, so a test run never touches data in the default database.
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")

@@ -57,7 +57,7 @@ def test_pending_to_completed_stores_feedback_and_result(operation, fake_llm):
     assert feedback.operation_id == operation.id
     # Accounting for the bill: model, prompt version, tokens, latency.
     assert operation.llm_model == "gpt-5.4-mini"
-    assert operation.prompt_version == "feedback-v1"
+    assert operation.prompt_version == "feedback-v2"
     assert (operation.input_tokens, operation.output_tokens) == (1200, 350)
     assert operation.model_latency_ms is not None
     assert feedback.knowledge_gaps == VALID_FEEDBACK["knowledge_gaps"]
@@ -139,7 +139,7 @@ def test_bad_key_fails_at_once(operation, fake_llm):
 
 
 def test_bad_request_fails_at_once(operation, fake_llm):
-    fake_llm.default = Reply.error(400, "invalid_request_error", "model does not support json_schema")
+    fake_llm.default = Reply.error(400, "model_not_found", "The model `gpt-9` does not exist")
     assert run(operation) == "failed"
     assert_failed(operation, LLMErrorCode.BAD_REQUEST, calls=1, fake_llm=fake_llm)
 

@@ -1,11 +1,8 @@
 """A planted key (in the real `sk-proj-…` shape) never reaches logs, errors or results."""
 
-import io
-import logging
-
 import pytest
 
-from common.logging import ContextFilter, JsonFormatter, RedactSecretsFilter, redact
+from common.logging import redact
 from conftest import PLANTED_KEY
 from feedback.tasks import generate_feedback_task
 from operations.models import Operation
@@ -33,28 +30,6 @@ def test_redact_catches_every_key_shape(secret):
 
 def test_redact_catches_bearer_tokens():
     assert "eyJhbGciOi" not in redact("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig")
-
-
-@pytest.fixture
-def captured_logs():
-    """The project's real log pipeline (filters + JSON formatter) at DEBUG, on every logger."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(ContextFilter())
-    handler.addFilter(RedactSecretsFilter())
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    noisy = [logging.getLogger(name) for name in ("openai", "httpx2", "httpcore2")]
-    saved = (root.level, [lg.level for lg in noisy])
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    for lg in noisy:
-        lg.setLevel(logging.DEBUG)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(saved[0])
-    for lg, level in zip(noisy, saved[1], strict=True):
-        lg.setLevel(level)
 
 
 @pytest.mark.parametrize(
