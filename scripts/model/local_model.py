@@ -326,17 +326,19 @@ def reexec_with_openai(args) -> None:
 
 
 def wait_ready(base: str, timeout: float) -> None:
-    root = base.rsplit("/v1", 1)[0]
+    # llama-server answers /health once the model is loaded; llama_cpp.server has no /health.
+    urls = [base.rsplit("/v1", 1)[0] + "/health", base + "/models"]
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            with urllib.request.urlopen(root + "/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        for url in urls:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
         if time.monotonic() > deadline:
-            raise SystemExit(f"server at {root} not healthy after {timeout:.0f} s")
+            raise SystemExit(f"server at {base} not ready after {timeout:.0f} s")
         time.sleep(0.5)
 
 
