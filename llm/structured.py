@@ -4,8 +4,8 @@ Three ways to ask (``OPENAI_STRUCTURED_OUTPUT``), the same validation after each
 
 * ``json_schema``: ``response_format`` with the strict JSON schema (OpenAI, Azure, vLLM, Ollama,
   llama.cpp's ``llama-server``);
-* ``json_object``: ``response_format: {"type": "json_object"}`` and the schema in the prompt
-  (llama-cpp-python's server, older LM Studio and others without ``json_schema``);
+* ``json_object``: ``response_format: {"type": "json_object", "schema": ...}`` and the schema in
+  the prompt (llama-cpp-python's server, older LM Studio and others without ``json_schema``);
 * ``tools``: the schema as a function the model is forced to call.
 
 Output that fails the schema or the caller's ``check`` (junk: llm/quality.py) is asked for
@@ -75,7 +75,9 @@ def request_arguments(*, messages: list[dict], schema: type[pydantic.BaseModel],
             messages = [{**first, "content": f"{first['content']}\n\n{instruction}"}, *rest]
         else:
             messages = [{"role": "system", "content": instruction}, *messages]
-        return {"messages": messages, "response_format": {"type": "json_object"}}
+        # "schema" beside json_object is llama.cpp's extension (llama-server, llama-cpp-python): it
+        # constrains the output to the schema there; other servers ignore it or need the prompt.
+        return {"messages": messages, "response_format": {"type": "json_object", "schema": strict_schema(schema)}}
     if mode == "tools":
         return {
             "messages": messages,

@@ -8,7 +8,10 @@ SETTINGS = ROOT / "config" / "settings"
 CONFIGURATION = ROOT / "docs" / "configuration.md"
 
 # env("X", ...), env.int("X", ...), os.environ.setdefault("X", ...), env.db("X") ...
-READ = re.compile(r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]+)["']|environ\.setdefault\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+READ = re.compile(
+    r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]+)["']"""
+    r"""|environ\.setdefault\(\s*["']([A-Z][A-Z0-9_]+)["']"""
+)
 
 
 def variables_read() -> set[str]:

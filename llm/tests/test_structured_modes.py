@@ -34,7 +34,7 @@ def test_json_schema_mode_sends_the_strict_schema_as_response_format():
 
 def test_json_object_mode_puts_the_schema_in_the_system_prompt():
     args = request_arguments(messages=MESSAGES, schema=GeneratedQuestion, mode="json_object")
-    assert args["response_format"] == {"type": "json_object"}
+    assert args["response_format"] == {"type": "json_object", "schema": strict_schema(GeneratedQuestion)}
     system = args["messages"][0]["content"]
     assert system.startswith("You assess.\n\nReply with one JSON object only")
     assert json.dumps(strict_schema(GeneratedQuestion), separators=(",", ":")) in system

@@ -180,15 +180,17 @@ def test_concurrent_sweeps_redispatch_each_row_once(published, settings_defaults
 
     def run():
         barrier.wait()
-        with freeze_time(T0 + timedelta(seconds=120)):
-            results.append(operations_recover())
+        results.append(operations_recover())
         connection.close()
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # Frozen once, around all four threads: freezegun's start/stop are not thread-safe (a freeze
+    # entered and left in several threads at once can leave the clock patched for later tests).
+    with freeze_time(T0 + timedelta(seconds=120)):
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     picked = [pk for r in results for pk in r.redispatched_pending]
     assert sorted(picked) == sorted(str(op.pk) for op in ops)  # every row once, none twice

@@ -22,8 +22,11 @@ from llm.structured import MODES
 
 # Preferred first: the server enforces the schema while it generates.
 PREFERENCE = ("json_schema", "tools", "json_object")
-# Output tokens of a full feedback analysis, roughly (what the timeout must leave room for).
+# A full feedback analysis, roughly: what the timeout must leave room for. Servers read a prompt
+# several times faster than they write (llama.cpp on CPU: ~4x); hosted APIs far faster still.
 ANALYSIS_OUTPUT_TOKENS = 800
+ANALYSIS_PROMPT_TOKENS = 3000
+PROMPT_READ_SPEEDUP = 4
 
 
 class ModelProbe(BaseModel):
@@ -110,10 +113,13 @@ class Command(BaseCommand):
         return speed
 
     def _timing_advice(self, tokens_per_second: float) -> None:
-        needed = ANALYSIS_OUTPUT_TOKENS / tokens_per_second
+        writing = ANALYSIS_OUTPUT_TOKENS / tokens_per_second
+        reading = ANALYSIS_PROMPT_TOKENS / (tokens_per_second * PROMPT_READ_SPEEDUP)
+        needed = writing + reading
         self.stdout.write(
-            f"A feedback analysis writes about {ANALYSIS_OUTPUT_TOKENS} tokens: about {needed:.0f} s of generation "
-            f"at this speed (plus reading the prompt)."
+            f"A feedback analysis reads about {ANALYSIS_PROMPT_TOKENS} tokens and writes about "
+            f"{ANALYSIS_OUTPUT_TOKENS}: about {needed:.0f} s at this speed ({writing:.0f} s writing, ~{reading:.0f} s "
+            "reading)."
         )
         if needed * 1.5 > settings.OPENAI_TIMEOUT_SECONDS:
             self.stdout.write(
