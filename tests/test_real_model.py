@@ -76,7 +76,8 @@ def test_the_practice_loop_against_a_real_model(real_model):
             if operation["status"] != "completed":
                 # The interviewer could not ask: the candidate writes the question, as a client may.
                 client.post(f"{base}/questions", {"content": f"Tell me about project number {n + 1}."}, format="json")
-            client.post(f"{base}/answers", {"answer_text": f"I led it, shipped it and measured it ({n + 1})."}, format="json")
+            answer = {"answer_text": f"I led it, shipped it and measured it ({n + 1})."}
+            client.post(f"{base}/answers", answer, format="json")
         client.post(f"{base}/complete")
         operation, seconds = follow(client, client.post(f"{base}/generate-feedback"))
         outcomes.append(("feedback", operation["status"], operation["error_code"], seconds))
@@ -86,6 +87,7 @@ def test_the_practice_loop_against_a_real_model(real_model):
     assert all(status == "completed" or code == ALLOWED_FAILURE for _, status, code, _ in outcomes), outcomes
     # Whatever was stored passes the checks anything stored must pass.
     for question in SessionMessage.objects.filter(session_id=session["id"], message_type="question"):
+        print(f"question: {question.content!r}")
         assert is_prose(question.content)
     for feedback in InterviewFeedback.objects.filter(session_id=session["id"]):
         fields = {name: getattr(feedback, name) for name in FeedbackAnalysis.model_fields}
