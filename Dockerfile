@@ -14,14 +14,11 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# Admin static files go into the image (WhiteNoise serves them). The production settings
-# need these variables to import; the values are placeholders for this one build step and
-# are not in the image's environment afterwards.
-RUN DJANGO_SETTINGS_MODULE=config.settings.production \
-    DJANGO_SECRET_KEY=collectstatic-at-build-time-only-not-a-secret \
-    DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
-    CELERY_BROKER_URL=memory:// \
-    python manage.py collectstatic --noinput
+# Admin static files go into the image (WhiteNoise serves them). Collected with the local
+# settings: the production ones refuse to import without this deployment's secrets, and the
+# static files are the same either way. Nothing of this step's environment stays in the image.
+RUN DJANGO_SETTINGS_MODULE=config.settings.local python manage.py collectstatic --noinput \
+    && rm -rf var
 
 # Run as an unprivileged user; var/ holds celery beat's schedule file.
 RUN useradd --create-home --uid 10001 app && mkdir -p /app/var && chown app:app /app/var

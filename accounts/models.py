@@ -48,6 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Carried in every token ("ver"); a password change bumps it, so tokens issued before stop
+    # working at once - access tokens included, not only the (blacklisted) refresh tokens.
+    token_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 

@@ -41,10 +41,9 @@ class RefreshInputSerializer(serializers.Serializer):
     refresh_token = StrictCharField(max_length=4096)
 
 
-class AccessTokenSerializer(serializers.Serializer):
-    access_token = serializers.CharField()
-    token_type = serializers.CharField()
-    expires_in = serializers.IntegerField()
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
+    new_password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
 class ApiKeyInputSerializer(serializers.Serializer):

@@ -3,14 +3,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ModelApiKey, User, normalize_email
 from common import crypto
-from common.authentication import token_user_id
+from common.authentication import TOKEN_VERSION_CLAIM, token_user_id
 from common.exceptions import ApplicationError, ConflictError
 from llm import Credentials, LLMError, LLMErrorCode, service_credentials
 from llm.keys import validate_key
@@ -47,13 +51,10 @@ def user_register(*, email: str, password: str) -> User:
         ) from None
 
 
-def user_login(*, request, email: str, password: str) -> dict:
-    """Check credentials and issue a token pair. Unknown email and wrong password answer alike."""
-    # ModelBackend hashes the password even for an unknown user, so timing tells nothing either.
-    user = authenticate(request, username=normalize_email(email), password=password)
-    if user is None:
-        raise InvalidCredentialsError()
+def _issue_tokens(user: User) -> dict:
+    """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
     refresh = RefreshToken.for_user(user)
+    refresh[TOKEN_VERSION_CLAIM] = user.token_version  # copied into the access token
     return {
         "access_token": str(refresh.access_token),
         "refresh_token": str(refresh),
@@ -62,23 +63,82 @@ def user_login(*, request, email: str, password: str) -> dict:
     }
 
 
+def user_login(*, request, email: str, password: str) -> dict:
+    """Check credentials and issue a token pair. Unknown email and wrong password answer alike."""
+    # ModelBackend hashes the password even for an unknown user, so timing tells nothing either.
+    user = authenticate(request, username=normalize_email(email), password=password)
+    if user is None:
+        raise InvalidCredentialsError()
+    return _issue_tokens(user)
+
+
+def _valid_refresh(refresh_token: str) -> RefreshToken:
+    """The refresh token if its signature, expiry and blacklist entry allow it; 401 INVALID_TOKEN otherwise."""
+    try:
+        refresh = RefreshToken(refresh_token)  # verifies the signature, the expiry and the blacklist
+        token_user_id(refresh.payload)
+    except (TokenError, InvalidToken):
+        raise InvalidRefreshTokenError() from None
+    return refresh
+
+
 def token_refresh(*, refresh_token: str) -> dict:
-    """A new access token from a valid refresh token of a still-active user."""
+    """Rotate: a new token pair for a valid refresh token, which stops working at once.
+
+    One use per refresh token even under concurrent requests: its outstanding row is locked,
+    so a second use of the same token finds it blacklisted (a stolen copy used after the
+    owner refreshed, or the other way round, is refused). A token issued before the user's
+    last password change, or of an inactive user, is refused too.
+    """
+    refresh = _valid_refresh(refresh_token)
+    with transaction.atomic():
+        # of=self and no ordering: the model orders by its nullable user (an outer join FOR UPDATE refuses).
+        rows = OutstandingToken.objects.select_for_update(of=("self",)).order_by()
+        outstanding = rows.filter(jti=refresh["jti"]).first()
+        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise InvalidRefreshTokenError()
+        user = User.objects.filter(pk=token_user_id(refresh.payload), is_active=True).first()
+        if user is None or refresh.get(TOKEN_VERSION_CLAIM, 0) != user.token_version:
+            raise InvalidRefreshTokenError()
+        BlacklistedToken.objects.create(token=outstanding)
+        return _issue_tokens(user)
+
+
+def token_logout(*, refresh_token: str) -> None:
+    """Revoke a refresh token (its access tokens expire on their own within minutes)."""
+    refresh = _valid_refresh(refresh_token)
+    refresh.blacklist()
+
+
+def _revoke_all_tokens(user: User) -> None:
+    """Every refresh token of the user blacklisted, every access token outdated (token_version)."""
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
+
+
+class PasswordChangeError(ApplicationError):
+    status_code = 400
+
+
+@transaction.atomic
+def user_password_change(*, user: User, current_password: str, new_password: str) -> None:
+    """Change the password; every token issued before stops working (refresh and access alike)."""
+    if not user.check_password(current_password):
+        raise PasswordChangeError("The current password is incorrect.", code="INVALID_CREDENTIALS")
     try:
-        refresh = RefreshToken(refresh_token)
-    except TokenError:
-        raise InvalidRefreshTokenError() from None
-    try:
-        user_id = token_user_id(refresh.payload)
-    except InvalidToken:
-        raise InvalidRefreshTokenError() from None
-    if not User.objects.filter(pk=user_id, is_active=True).exists():
-        raise InvalidRefreshTokenError()
-    return {
-        "access_token": str(refresh.access_token),
-        "token_type": "bearer",
-        "expires_in": _access_lifetime_seconds(),
-    }
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        messages = list(exc.messages)
+        raise PasswordChangeError(
+            messages[0] if len(messages) == 1 else "The new password is not acceptable.",
+            code="VALIDATION_ERROR",
+            errors=[{"field": "new_password", "message": m} for m in messages],
+        ) from None
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _revoke_all_tokens(user)
 
 
 # Users' own model keys ---------------------------------------------------------------------

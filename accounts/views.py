@@ -7,17 +7,23 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.models import ModelApiKey
 from accounts.serializers import (
-    AccessTokenSerializer,
     ApiKeyInputSerializer,
     ApiKeyStatusSerializer,
     LoginInputSerializer,
+    PasswordChangeInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
     TokenPairSerializer,
     UserSerializer,
 )
 from common.schema import problem_codes
-from common.throttling import LoginAddressRateThrottle, LoginEmailRateThrottle, RegisterAddressRateThrottle
+from common.throttling import (
+    LoginAddressRateThrottle,
+    LoginEmailRateThrottle,
+    PasswordChangeRateThrottle,
+    RefreshAddressRateThrottle,
+    RegisterAddressRateThrottle,
+)
 
 
 class AuthViewSet(viewsets.GenericViewSet):
@@ -47,15 +53,29 @@ class AuthViewSet(viewsets.GenericViewSet):
         tokens = services.user_login(request=request, **data.validated_data)
         return Response(TokenPairSerializer(tokens).data)
 
-    @extend_schema(request=RefreshInputSerializer, responses={200: AccessTokenSerializer})
+    @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairSerializer})
     @problem_codes("INVALID_TOKEN")
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_classes=[RefreshAddressRateThrottle])
     def refresh(self, request):
-        """A new access token from a refresh token (401 `INVALID_TOKEN` when it is expired: log in again)."""
+        """A new token pair from a refresh token, which stops working at once (rotation).
+
+        401 `INVALID_TOKEN` for a refresh token that is expired, already used, logged out or
+        revoked by a password change: log in again.
+        """
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tokens = services.token_refresh(**data.validated_data)
-        return Response(AccessTokenSerializer(tokens).data)
+        return Response(TokenPairSerializer(tokens).data)
+
+    @extend_schema(request=RefreshInputSerializer, responses={204: None})
+    @problem_codes("INVALID_TOKEN")
+    @action(detail=False, methods=["post"], throttle_classes=[RefreshAddressRateThrottle])
+    def logout(self, request):
+        """Revoke a refresh token: it stops working at once (access tokens expire within minutes)."""
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.token_logout(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserViewSet(viewsets.GenericViewSet):
@@ -65,6 +85,20 @@ class UserViewSet(viewsets.GenericViewSet):
     def me(self, request):
         """The logged-in user."""
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
+    @problem_codes("INVALID_CREDENTIALS", status={"INVALID_CREDENTIALS": 400})
+    @action(detail=False, methods=["post"], url_path="me/password", throttle_classes=[PasswordChangeRateThrottle])
+    def password(self, request):
+        """Change your password. Every token issued before stops working, this one included: log in again.
+
+        400 `INVALID_CREDENTIALS` when `current_password` is wrong; 400 `VALIDATION_ERROR` when the
+        new one is not acceptable (8 characters or more, not a common one, not like your email).
+        """
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_password_change(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: ApiKeyStatusSerializer})
     @action(detail=False, methods=["get"], url_path="me/api-key")

@@ -70,7 +70,7 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
     ),
     "INVALID_CREDENTIALS": (
         401,
-        "unknown email address or wrong password (the same answer for both)",
+        "unknown email address or wrong password (the same answer for both); 400 on a password change",
         "The email address or password is incorrect.",
     ),
     # Own model keys.
@@ -160,12 +160,15 @@ def _check_known(codes) -> None:
         raise ValueError(f"undocumented problem codes: {unknown}; add them to PROBLEM_CODES")
 
 
-def problem_codes(*codes: str, more: Callable[[], tuple[str, ...]] | None = None) -> Callable[[F], F]:
+def problem_codes(
+    *codes: str, more: Callable[[], tuple[str, ...]] | None = None, status: dict[str, int] | None = None
+) -> Callable[[F], F]:
     """Declare the domain error codes a handler can answer, beside the generic ones.
 
     Use on a view method or ``@action``, in any order with ``@extend_schema``. ``more`` is
     called when the schema is built, for codes known only then (the registered operation
-    types' own codes, which a retry can answer).
+    types' own codes, which a retry can answer). ``status`` gives a code another HTTP status than
+    its usual one on this handler (``INVALID_CREDENTIALS`` is 400 on a password change).
     """
     _check_known(codes)
 
@@ -173,6 +176,8 @@ def problem_codes(*codes: str, more: Callable[[], tuple[str, ...]] | None = None
         func._problem_codes = (*getattr(func, "_problem_codes", ()), *codes)  # type: ignore[attr-defined]
         if more is not None:
             func._problem_codes_more = more  # type: ignore[attr-defined]
+        if status:
+            func._problem_status = {**getattr(func, "_problem_status", {}), **status}  # type: ignore[attr-defined]
         return func
 
     return decorator
@@ -219,8 +224,10 @@ class ProblemAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = self.problem_codes()
-        for status in sorted({PROBLEM_CODES[code][0] for code in codes}):
-            responses[str(status)] = self._problem_response(status, [c for c in codes if PROBLEM_CODES[c][0] == status])
+        overrides = getattr(self._handler(), "_problem_status", {})
+        status_of = {code: overrides.get(code, PROBLEM_CODES[code][0]) for code in codes}
+        for status in sorted(set(status_of.values())):
+            responses[str(status)] = self._problem_response(status, [c for c in codes if status_of[c] == status])
         return responses
 
     def problem_codes(self) -> list[str]:

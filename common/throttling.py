@@ -99,6 +99,23 @@ class LoginEmailRateThrottle(SettingRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
+class RefreshAddressRateThrottle(SettingRateThrottle):
+    """Per client address: token refreshes and logouts (each checks a signature and hits the database)."""
+
+    scope = "refresh_address"
+    rate_setting = "REFRESH_RATE_LIMIT_PER_ADDRESS"
+
+    def get_cache_key(self, request, view) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PasswordChangeRateThrottle(FeedbackRateThrottle):
+    """Per user: password changes (each checks the current password: a guessing target)."""
+
+    scope = "password_change"
+    rate_setting = "PASSWORD_CHANGE_RATE_LIMIT"
+
+
 class RegisterAddressRateThrottle(SettingRateThrottle):
     """Per client address: account creation."""
 

@@ -1,4 +1,7 @@
-"""The Celery application: configured from Django settings (``CELERY_*``)."""
+"""The Celery application: configured from Django settings (``CELERY_*``).
+
+Production settings unless DJANGO_SETTINGS_MODULE says otherwise (see config/wsgi.py).
+"""
 
 import logging
 import os
@@ -6,7 +9,7 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("interview_feedback")
 # All Celery settings live in Django settings with the CELERY_ prefix.

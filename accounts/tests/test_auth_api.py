@@ -218,14 +218,15 @@ def test_login_with_missing_fields_is_400(api_client):
 # Refresh ----------------------------------------------------------------------------------
 
 
-def test_refresh_returns_a_new_access_token(api_client, user):
+def test_refresh_returns_a_new_token_pair(api_client, user):
     refresh = RefreshToken.for_user(user)
 
     response = api_client.post(REFRESH, {"refresh_token": str(refresh)})
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert body["refresh_token"] != str(refresh)
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == ACCESS_SECONDS
     assert AccessToken(body["access_token"])["user_id"] == str(user.id)

@@ -97,6 +97,7 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",  # revocable refresh tokens: logout, rotation, password change
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
@@ -201,12 +202,19 @@ REST_FRAMEWORK = {
 
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
 SIMPLE_JWT = {
+    # Its own key when JWT_SIGNING_KEY is set; otherwise the SECRET_KEY (docs/configuration.md):
+    # a separate key lets tokens be invalidated by rotating it without touching Django's.
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_TOKEN_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_TOKEN_DAYS", default=7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
+    # /auth/refresh returns a new refresh token and the old one stops working at once (the
+    # blacklist app); logout and a password change revoke them too (accounts/services.py).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
@@ -265,6 +273,8 @@ FEEDBACK_RATE_LIMIT = env("FEEDBACK_RATE_LIMIT", default="20/hour")
 LOGIN_RATE_LIMIT_PER_EMAIL = env("LOGIN_RATE_LIMIT_PER_EMAIL", default="5/minute")
 LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", default="20/minute")
 REGISTER_RATE_LIMIT_PER_ADDRESS = env("REGISTER_RATE_LIMIT_PER_ADDRESS", default="10/hour")
+REFRESH_RATE_LIMIT_PER_ADDRESS = env("REFRESH_RATE_LIMIT_PER_ADDRESS", default="120/minute")
+PASSWORD_CHANGE_RATE_LIMIT = env("PASSWORD_CHANGE_RATE_LIMIT", default="10/hour")
 # Per user, on POST /sessions/{id}/generate-question: each call may spend model money too.
 QUESTION_RATE_LIMIT = env("QUESTION_RATE_LIMIT", default="120/hour")
 
@@ -445,6 +455,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(OPERATION_RECOVERY_INTERVAL_SECONDS),
         # A sweep that could not run in its slot is dropped, not piled up.
         "options": {"expires": float(OPERATION_RECOVERY_INTERVAL_SECONDS)},
+    },
+    # Expired refresh tokens (and their blacklist rows) are dead weight: simplejwt's flush, daily.
+    "accounts-flush-expired-tokens": {
+        "task": "accounts.tasks.flush_expired_tokens_task",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
     },
 }
 

@@ -5,7 +5,12 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *
 from .base import configure_redis_cache, env
 
-# base.py already requires DJANGO_SECRET_KEY (no default) outside local and test.
+# base.py already requires DJANGO_SECRET_KEY (no default) outside local and test; the local and
+# test ones are committed to the repository, so they are refused here.
+if SECRET_KEY.startswith(("local-development-only", "test-only")) or len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value of this deployment's own")
+if SIMPLE_JWT["SIGNING_KEY"].startswith(("local-development-only", "test-only")):
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must be a long random value of this deployment's own")
 DATABASES["default"] = env.db("DATABASE_URL")
 configure_postgres_pool(DATABASES["default"], max_size=env.int("DB_POOL_MAX_SIZE", default=20))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
@@ -30,6 +35,11 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# /metrics is public unless it asks for a token (docs/operations.md): production requires one.
+METRICS_TOKEN = env("METRICS_TOKEN")
+if len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be set (16 characters or more): /metrics would be public")
 
 LOG_FORMAT = "json"
 LOGGING["handlers"]["console"]["formatter"] = "json"
