@@ -95,6 +95,12 @@ def problem_response(status: int, code: str, detail: str, **kwargs: Any) -> Resp
     )
 
 
+def _printable(text: str) -> str:
+    """Messages can echo the input ("'x' is not a valid choice"): no lone surrogate or NUL may
+    reach the UTF-8 response (encoding it would fail, a 500)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
 def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     """DRF's nested error structure -> ``[{"field": "a.b", "message": "..."}]``."""
     out: list[dict[str, str]] = []
@@ -107,9 +113,9 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
             if isinstance(value, (dict, list)):
                 out.extend(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
             else:
-                out.append({"field": prefix or "non_field_errors", "message": str(value)})
+                out.append({"field": _printable(prefix or "non_field_errors"), "message": _printable(str(value))})
     else:
-        out.append({"field": prefix or "non_field_errors", "message": str(detail)})
+        out.append({"field": _printable(prefix or "non_field_errors"), "message": _printable(str(detail))})
     return out
 
 
@@ -140,8 +146,8 @@ def _auth_headers(exc: Exception) -> dict[str, str]:
     return {"WWW-Authenticate": header} if header else {}
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    """DRF's EXCEPTION_HANDLER: every exception becomes problem details."""
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: DRF's and our exceptions become problem details; None for the rest."""
     set_rollback()
     if isinstance(exc, ApplicationError):
         return problem_response(exc.status_code, exc.code, exc.detail, headers=exc.headers, errors=exc.errors)
@@ -183,9 +189,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             headers={"Retry-After": "5"},
         )
 
-    # Anything else is a bug: log it with its traceback, tell the client nothing of it.
-    logger.exception("unhandled error in %s", type(context.get("view")).__name__)
-    return problem_response(500, "INTERNAL_ERROR", "An unexpected error occurred. Please try again later.")
+    # Anything else is not ours to answer: Django's own handling runs (it answers bad input -
+    # SuspiciousOperation, RequestDataTooBig, BadRequest... - with 400 through handler400, and
+    # a bug with 500 through handler500, logging its traceback), and its handlers in
+    # common/views.py write problem details.
+    return None
 
 
 def _is_connection_failure(exc: DatabaseError) -> bool:

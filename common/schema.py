@@ -37,6 +37,7 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
         "This field is required.",
     ),
     "MALFORMED_REQUEST": (400, "the body is not valid JSON", "The request body is not valid JSON."),
+    "REQUEST_TOO_LARGE": (413, "the body is over 2.5 MB", "The request body is too large."),
     "NOT_AUTHENTICATED": (
         401,
         "no `Authorization: Bearer <access_token>` header",
@@ -237,7 +238,7 @@ class ProblemAutoSchema(AutoSchema):
         if auth and {} not in auth:
             codes += ["NOT_AUTHENTICATED", "INVALID_TOKEN"]
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
-            codes += ["VALIDATION_ERROR", "MALFORMED_REQUEST", "UNSUPPORTED_MEDIA_TYPE"]
+            codes += ["VALIDATION_ERROR", "MALFORMED_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "REQUEST_TOO_LARGE"]
         if "{" in self.path:
             codes.append("NOT_FOUND")
         if self.method == "GET" and self._is_list_view():

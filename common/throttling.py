@@ -95,7 +95,8 @@ class LoginEmailRateThrottle(SettingRateThrottle):
         email = data.get("email")
         if not isinstance(email, str) or not email.strip():
             return None
-        digest = hashlib.sha256(normalize_email(email).encode()).hexdigest()
+        # surrogatepass: a lone surrogate (valid JSON) must not make hashing the key fail.
+        digest = hashlib.sha256(normalize_email(email).encode("utf-8", "surrogatepass")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 

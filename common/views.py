@@ -3,6 +3,7 @@
 import logging
 import sys
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
@@ -38,6 +39,9 @@ def server_error(request):
 
 
 def bad_request(request, exception=None):
+    """Django's answer to bad input (SuspiciousOperation, BadRequest, ...): 400, or 413 for a body too large."""
+    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return _problem_response(413, "REQUEST_TOO_LARGE", "The request body is too large.")
     return _problem_response(400, "BAD_REQUEST", "The request could not be understood.")
 
 

@@ -148,9 +148,12 @@ def test_auth_endpoints_document_their_codes_and_throttles(schema):
     assert problem_codes(register, 409) == ["EMAIL_ALREADY_REGISTERED"]
     assert problem_codes(register, 429) == ["RATE_LIMITED"]
     assert problem_codes(refresh, 401) == ["INVALID_TOKEN"]
-    assert "429" not in refresh["responses"]
+    assert problem_codes(refresh, 429) == ["RATE_LIMITED"]
     assert problem_codes(login, 400) == ["VALIDATION_ERROR", "MALFORMED_REQUEST"]
     assert problem_codes(login, 415) == ["UNSUPPORTED_MEDIA_TYPE"]
+    assert problem_codes(login, 413) == ["REQUEST_TOO_LARGE"]
+    password = schema["paths"]["/api/v1/users/me/password"]["post"]
+    assert problem_codes(password, 400) == ["VALIDATION_ERROR", "MALFORMED_REQUEST", "INVALID_CREDENTIALS"]
 
 
 def test_session_state_codes(schema):
