@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from llm.budget import CHARS_PER_TOKEN, estimate_tokens
 from llm.structured import MODES
 
 # Model calls one run may make: the answer, and once more for invalid output.
@@ -69,6 +70,28 @@ def check_time_budgets(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+# The instructions and the labels around the parts of a prompt, in tokens (generous).
+PROMPT_FIXED_TOKENS = 2_000
+
+
+@register(Tags.compatibility)
+def check_prompt_budget(app_configs=None, **kwargs) -> list[Error]:
+    """The interview is never shortened (llm/budget.py): its bound must fit the model's input budget."""
+    transcript = estimate_tokens("x" * settings.SESSION_MAX_TRANSCRIPT_CHARS)
+    if transcript + PROMPT_FIXED_TOKENS <= settings.OPENAI_MAX_INPUT_TOKENS:
+        return []
+    return [
+        Error(
+            f"A full transcript (SESSION_MAX_TRANSCRIPT_CHARS={settings.SESSION_MAX_TRANSCRIPT_CHARS}, about "
+            f"{transcript} tokens) plus the instructions does not fit OPENAI_MAX_INPUT_TOKENS="
+            f"{settings.OPENAI_MAX_INPUT_TOKENS}.",
+            hint=f"Lower SESSION_MAX_TRANSCRIPT_CHARS to at most "
+            f"{(settings.OPENAI_MAX_INPUT_TOKENS - PROMPT_FIXED_TOKENS) * CHARS_PER_TOKEN}.",
+            id="budgets.E004",
+        )
+    ]
 
 
 @register(Tags.compatibility)

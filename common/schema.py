@@ -136,6 +136,12 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
         "the session has as many questions as it may have (`SESSION_MAX_QUESTIONS`)",
         "This session already has 10 questions, the most it may have.",
     ),
+    "TRANSCRIPT_TOO_LONG": (
+        400,
+        "the session's questions and answers would exceed `SESSION_MAX_TRANSCRIPT_CHARS` together",
+        "This session's questions and answers would exceed 60,000 characters together; shorten this text or "
+        "complete the session.",
+    ),
     # Operations.
     "OPERATION_NOT_FAILED": (
         409,

@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
+from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviews.models import InterviewSession, JobPosting, SessionMessage
-from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, complete_structured
+from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, budget, complete_structured
 from llm.quality import is_phrase, is_prose, normalized
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class AnalysisInput:
     messages: list[SessionMessage]
 
 
-def _job_posting_block(job: JobPosting | None) -> str:
+def _job_posting_block(job: JobPosting | None, description: str = "") -> str:
     if job is None:
         return "<job_posting>\nNo job posting was given for this interview.\n</job_posting>"
     stack = ", ".join(job.tech_stack) if job.tech_stack else NOT_GIVEN
@@ -119,7 +120,7 @@ def _job_posting_block(job: JobPosting | None) -> str:
         f"Company: {job.company or NOT_GIVEN}\n"
         f"Experience level: {job.experience_level or NOT_GIVEN}\n"
         f"Tech stack: {stack}\n"
-        f"Description:\n{job.description}\n"
+        f"Description:\n{description}\n"
         "</job_posting>"
     )
 
@@ -161,11 +162,18 @@ def _transcript_block(messages: list[SessionMessage]) -> str:
 
 
 def build_messages(data: AnalysisInput) -> list[dict[str, str]]:
+    """The prompt, within OPENAI_MAX_INPUT_TOKENS: the résumé, then the description, shortened if needed."""
+    transcript = _transcript_block(data.messages)
+    resume, description = budget.fit(
+        fixed=[SYSTEM_PROMPT, _job_posting_block(data.job_posting), transcript],
+        cuttable=[data.resume or "", data.job_posting.description if data.job_posting else ""],
+        max_tokens=settings.OPENAI_MAX_INPUT_TOKENS,
+    )
     user = "\n\n".join(
         [
-            _job_posting_block(data.job_posting),
-            _resume_block(data.resume),
-            _transcript_block(data.messages),
+            _job_posting_block(data.job_posting, description),
+            _resume_block(resume or None),
+            transcript,
             "Assess this interview now.",
         ]
     )

@@ -12,10 +12,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
+from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviews.models import InterviewSession, JobPosting, SessionMessage
-from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, complete_structured
+from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, budget, complete_structured
 from llm.quality import is_prose, normalized
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def next_question_type(asked: list[str | None]) -> str:
     return max(TYPE_MIX, key=lambda t: (TYPE_MIX[t] * total - counts[t], -list(TYPE_MIX).index(t)))
 
 
-def _job_posting_block(job: JobPosting | None) -> str:
+def _job_posting_block(job: JobPosting | None, description: str = "") -> str:
     if job is None:
         return "<job_posting>\nNo job posting was given for this interview.\n</job_posting>"
     stack = ", ".join(job.tech_stack) if job.tech_stack else "(none given)"
@@ -91,7 +92,7 @@ def _job_posting_block(job: JobPosting | None) -> str:
         f"Company: {job.company or '(none given)'}\n"
         f"Experience level: {job.experience_level or '(none given)'}\n"
         f"Tech stack: {stack}\n"
-        f"Description:\n{job.description}\n"
+        f"Description:\n{description}\n"
         "</job_posting>"
     )
 
@@ -113,13 +114,20 @@ def _so_far_block(messages: list[SessionMessage]) -> str:
 
 
 def build_messages(data: QuestionInput) -> list[dict[str, str]]:
-    resume = data.resume or "The candidate did not provide a résumé."
+    """The prompt, within OPENAI_MAX_INPUT_TOKENS: the résumé, then the description, shortened if needed."""
+    so_far = _so_far_block(data.messages)
+    resume, description = budget.fit(
+        fixed=[SYSTEM_PROMPT, _job_posting_block(data.job_posting), so_far],
+        cuttable=[data.resume or "", data.job_posting.description if data.job_posting else ""],
+        max_tokens=settings.OPENAI_MAX_INPUT_TOKENS,
+    )
+    resume = resume or "The candidate did not provide a résumé."
     asked = sum(1 for m in data.messages if m.message_type == SessionMessage.MessageType.QUESTION)
     user = "\n\n".join(
         [
-            _job_posting_block(data.job_posting),
+            _job_posting_block(data.job_posting, description),
             f"<resume>\n{resume}\n</resume>",
-            _so_far_block(data.messages),
+            so_far,
             f"Ask question {asked + 1} now. Its type must be: {data.question_type}.",
         ]
     )

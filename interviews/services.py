@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.models import User
@@ -103,12 +105,33 @@ def _question_open_error() -> ConflictError:
     return ConflictError(QUESTION_OPEN_MESSAGE, code="QUESTION_ALREADY_OPEN")
 
 
+def _check_transcript_room(session: InterviewSession, adding: str) -> None:
+    """The session's questions and answers together stay within SESSION_MAX_TRANSCRIPT_CHARS
+    (what one analysis reads is bounded, whatever a client sends). Under the session's lock."""
+    used = session.messages.aggregate(n=Sum(Length("content")))["n"] or 0
+    if used + len(adding) > settings.SESSION_MAX_TRANSCRIPT_CHARS:
+        raise SessionStateError(
+            f"This session's questions and answers would exceed {settings.SESSION_MAX_TRANSCRIPT_CHARS:,} characters "
+            "together; shorten this text or complete the session.",
+            code="TRANSCRIPT_TOO_LONG",
+        )
+
+
+def _check_question_room(session: InterviewSession) -> None:
+    count = session.messages.filter(message_type=SessionMessage.MessageType.QUESTION).count()
+    if count >= settings.SESSION_MAX_QUESTIONS:
+        raise SessionStateError(
+            f"This session already has {count} questions, the most it may have.", code="QUESTION_LIMIT_REACHED"
+        )
+
+
 def _insert_question(*, session: InterviewSession, content: str, question_type: str | None) -> SessionMessage:
     """Insert an open question and advance the counter (the caller holds the session's row lock).
 
     The partial unique constraint on open questions decides, whatever Python checked before:
     a second open question raises QUESTION_ALREADY_OPEN and the transaction keeps nothing.
     """
+    _check_transcript_room(session, content)
     try:
         with transaction.atomic():
             message = SessionMessage.objects.create(
@@ -137,6 +160,7 @@ def session_ask_question(*, session: InterviewSession, content: str, question_ty
     _require_active(session)
     if session.messages.filter(is_open=True).exists():
         raise _question_open_error()
+    _check_question_room(session)
     return _insert_question(session=session, content=content, question_type=question_type)
 
 
@@ -145,6 +169,7 @@ def session_answer(*, session: InterviewSession, answer_text: str) -> SessionMes
     """Answer the session's open question. There must be one; answering closes it."""
     session = _lock_session(session)
     _require_active(session)
+    _check_transcript_room(session, answer_text)
     if not session.messages.filter(is_open=True).update(is_open=False):
         detail = "There is no open question to answer in this session."
         raise ApplicationError(detail, code="VALIDATION_ERROR", errors=[{"field": "answer_text", "message": detail}])

@@ -113,7 +113,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(MessageSerializer(selectors.session_messages(session=session), many=True).data)
 
     @extend_schema(request=QuestionCreateSerializer, responses={201: MessageSerializer})
-    @problem_codes("SESSION_NOT_ACTIVE", "QUESTION_ALREADY_OPEN")
+    @problem_codes("SESSION_NOT_ACTIVE", "QUESTION_ALREADY_OPEN", "QUESTION_LIMIT_REACHED", "TRANSCRIPT_TOO_LONG")
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
         """Add a question asked outside the AI generator (e.g. imported) to an active session.
@@ -128,7 +128,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AnswerCreateSerializer, responses={201: MessageSerializer})
-    @problem_codes("SESSION_NOT_ACTIVE")
+    @problem_codes("SESSION_NOT_ACTIVE", "TRANSCRIPT_TOO_LONG")
     @action(detail=True, methods=["post"])
     def answers(self, request, pk=None):
         """Answer the session's open question (400 `VALIDATION_ERROR` when there is none)."""

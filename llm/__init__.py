@@ -4,6 +4,7 @@ Plain package (not a Django app). Everything else calls :func:`llm.structured.co
 and handles one exception type, :class:`llm.errors.LLMError`.
 """
 
+from llm import budget
 from llm.client import Credentials, service_credentials
 from llm.errors import LLMError, LLMErrorCode
 from llm.structured import StructuredResult, complete_structured
@@ -13,6 +14,7 @@ __all__ = [
     "LLMError",
     "LLMErrorCode",
     "StructuredResult",
+    "budget",
     "complete_structured",
     "service_credentials",
 ]

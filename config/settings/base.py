@@ -282,6 +282,9 @@ QUESTION_RATE_LIMIT = env("QUESTION_RATE_LIMIT", default="120/hour")
 # ------------------------------------------------------------------------------
 # Questions per session; generate-question answers QUESTION_LIMIT_REACHED after this many.
 SESSION_MAX_QUESTIONS = env.int("SESSION_MAX_QUESTIONS", default=10)
+# Characters of all a session's questions and answers together (TRANSCRIPT_TOO_LONG past it):
+# what one analysis can be made to read stays bounded whatever the client sends.
+SESSION_MAX_TRANSCRIPT_CHARS = env.int("SESSION_MAX_TRANSCRIPT_CHARS", default=60_000)
 
 # CORS (django-cors-headers) for the single-page app
 # https://github.com/adamchainz/django-cors-headers#configuration
@@ -375,6 +378,10 @@ OPENAI_CONNECT_TIMEOUT_SECONDS = env.float("OPENAI_CONNECT_TIMEOUT_SECONDS", def
 # with backoff and a deadline, and the two would multiply.
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=0)
 OPENAI_MAX_OUTPUT_TOKENS = env.int("OPENAI_MAX_OUTPUT_TOKENS", default=4000)
+# What one call may be made to read (llm/budget.py, estimated at 3 characters a token): the
+# résumé, then the job description, are shortened to fit. The interview itself is bounded by
+# SESSION_MAX_QUESTIONS and SESSION_MAX_TRANSCRIPT_CHARS. A model with an 8k context: ~6000.
+OPENAI_MAX_INPUT_TOKENS = env.int("OPENAI_MAX_INPUT_TOKENS", default=32000)
 # How structured output is asked for (llm/structured.py; `manage.py check_model` tells which a
 # server supports): "json_schema" (OpenAI, Azure, vLLM, Ollama, llama.cpp's llama-server),
 # "json_object" (the schema in the prompt; llama-cpp-python's server, older LM Studio) or
