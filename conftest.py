@@ -8,8 +8,8 @@ import redis
 from django.conf import settings
 from django.core.cache import cache as default_cache
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.services import tokens_issue
 from common.logging import ContextFilter, JsonFormatter, RedactSecretsFilter
 from tests.factories import UserFactory
 
@@ -20,8 +20,10 @@ def api_client() -> APIClient:
 
 
 def auth_client(user) -> APIClient:
+    """An API client with an access token for ``user``, issued as a login issues it."""
+    user.refresh_from_db(fields=["token_version"])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user)['access_token']}")
     return client
 
 

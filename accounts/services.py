@@ -51,7 +51,7 @@ def user_register(*, email: str, password: str) -> User:
         ) from None
 
 
-def _issue_tokens(user: User) -> dict:
+def tokens_issue(user: User) -> dict:
     """A new refresh token (recorded as outstanding, so it can be revoked) and its access token."""
     refresh = RefreshToken.for_user(user)
     refresh[TOKEN_VERSION_CLAIM] = user.token_version  # copied into the access token
@@ -69,7 +69,7 @@ def user_login(*, request, email: str, password: str) -> dict:
     user = authenticate(request, username=normalize_email(email), password=password)
     if user is None:
         raise InvalidCredentialsError()
-    return _issue_tokens(user)
+    return tokens_issue(user)
 
 
 def _valid_refresh(refresh_token: str) -> RefreshToken:
@@ -101,7 +101,7 @@ def token_refresh(*, refresh_token: str) -> dict:
         if user is None or refresh.get(TOKEN_VERSION_CLAIM, 0) != user.token_version:
             raise InvalidRefreshTokenError()
         BlacklistedToken.objects.create(token=outstanding)
-        return _issue_tokens(user)
+        return tokens_issue(user)
 
 
 def token_logout(*, refresh_token: str) -> None:

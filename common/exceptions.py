@@ -176,7 +176,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 
     if isinstance(exc, drf.APIException):
         code = str(exc.default_code).upper()
-        return problem_response(exc.status_code, code, str(exc.detail))
+        return problem_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     if isinstance(exc, (OperationalError, InterfaceError)) or (
         isinstance(exc, DatabaseError) and _is_connection_failure(exc)

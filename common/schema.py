@@ -58,6 +58,11 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
         "the body is not `application/json`",
         'Unsupported media type "text/plain" in request.',
     ),
+    "SERVICE_UNAVAILABLE": (
+        503,
+        "a dependency (the database, or the cache a limit counts in) is unreachable; try again after `Retry-After`",
+        "The service is temporarily unavailable. Please try again shortly.",
+    ),
     "RATE_LIMITED": (
         429,
         "too many requests; try again after `Retry-After` seconds",
@@ -259,7 +264,7 @@ class ProblemAutoSchema(AutoSchema):
             extra = more()
             _check_known(extra)
             codes += list(extra)
-        if self.view.get_throttles():
+        if any(getattr(t, "methods", None) is None or self.method in t.methods for t in self.view.get_throttles()):
             codes.append("RATE_LIMITED")
         return list(dict.fromkeys(codes))
 

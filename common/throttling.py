@@ -21,17 +21,50 @@ import time
 
 from django.conf import settings
 from redis.exceptions import RedisError
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.exceptions import APIException
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from accounts.models import normalize_email
 
 logger = logging.getLogger(__name__)
 
 
+class LimitUnavailableError(APIException):
+    """503 SERVICE_UNAVAILABLE: a limit guarding credentials cannot count (its cache is down).
+
+    A DRF exception, not common.exceptions' (DRF imports this module while common.exceptions
+    imports DRF); the exception handler answers it as problem details with its headers.
+    """
+
+    status_code = 503
+    default_detail = "The service is temporarily unavailable. Please try again shortly."
+    default_code = "service_unavailable"
+    headers = {"Retry-After": "5"}
+
+
+def admin_login_username(request, credentials) -> str | None:
+    """django-axes: the account an admin login attempt names, normalised as the login normalises it."""
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    return normalize_email(username) if isinstance(username, str) and username.strip() else None
+
+
+def client_address(request) -> str:
+    """The client's address as every limit sees it (DRF's rule: NUM_PROXIES); django-axes uses it too."""
+    return BaseThrottle().get_ident(request)
+
+
 class SettingRateThrottle(SimpleRateThrottle):
-    """A throttle whose rate is the Django setting named by ``rate_setting``."""
+    """A throttle whose rate is the Django setting named by ``rate_setting``.
+
+    With the cache (Redis) down, a throttle on money-spending endpoints fails open (the request
+    is served unthrottled, as generate-feedback must still answer 202), and one guarding
+    credentials fails closed (503): a brute-force limit is never silently dropped.
+    """
 
     rate_setting: str = ""
+    fail_closed: bool = False
+    # The methods it counts (None: all). The OpenAPI schema documents 429 for those only.
+    methods: frozenset[str] | None = None
 
     def get_rate(self) -> str | None:
         return getattr(settings, self.rate_setting, None) or None
@@ -41,11 +74,14 @@ class SettingRateThrottle(SimpleRateThrottle):
         return time.time()
 
     def allow_request(self, request, view) -> bool:
-        # Fail open: with the cache (Redis) down, requests are served unthrottled rather
-        # than answered 500 - generate-feedback still answers 202 when Redis is down.
+        if self.methods is not None and request.method not in self.methods:
+            return True
         try:
             return super().allow_request(request, view)
         except (RedisError, OSError) as exc:
+            if self.fail_closed:
+                logger.error("throttle %s cannot count (%s): request refused", self.scope, type(exc).__name__)
+                raise LimitUnavailableError() from None
             logger.warning("throttle %s skipped, cache unavailable: %s", self.scope, type(exc).__name__)
             return True
 
@@ -74,6 +110,7 @@ class LoginAddressRateThrottle(SettingRateThrottle):
 
     scope = "login_address"
     rate_setting = "LOGIN_RATE_LIMIT_PER_ADDRESS"
+    fail_closed = True
 
     def get_cache_key(self, request, view) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -89,6 +126,7 @@ class LoginEmailRateThrottle(SettingRateThrottle):
 
     scope = "login_email"
     rate_setting = "LOGIN_RATE_LIMIT_PER_EMAIL"
+    fail_closed = True
 
     def get_cache_key(self, request, view) -> str | None:
         data = request.data if isinstance(request.data, dict) else {}
@@ -105,6 +143,7 @@ class RefreshAddressRateThrottle(SettingRateThrottle):
 
     scope = "refresh_address"
     rate_setting = "REFRESH_RATE_LIMIT_PER_ADDRESS"
+    fail_closed = True
 
     def get_cache_key(self, request, view) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -115,6 +154,22 @@ class PasswordChangeRateThrottle(FeedbackRateThrottle):
 
     scope = "password_change"
     rate_setting = "PASSWORD_CHANGE_RATE_LIMIT"
+    fail_closed = True
+
+
+class WriteRateThrottle(SettingRateThrottle):
+    """Per user, the default on every endpoint (REST_FRAMEWORK's DEFAULT_THROTTLE_CLASSES): writes
+    (POST, PUT, PATCH, DELETE) by one account, whatever the endpoint. Endpoints with a limit of
+    their own (login, generate-feedback, ...) set theirs instead."""
+
+    scope = "write"
+    rate_setting = "WRITE_RATE_LIMIT"
+    methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
 class RegisterAddressRateThrottle(SettingRateThrottle):
@@ -122,6 +177,7 @@ class RegisterAddressRateThrottle(SettingRateThrottle):
 
     scope = "register_address"
     rate_setting = "REGISTER_RATE_LIMIT_PER_ADDRESS"
+    fail_closed = True
 
     def get_cache_key(self, request, view) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -51,3 +51,12 @@ def permission_denied(request, exception=None):
 
 def csrf_failure(request, reason=""):
     return _problem_response(403, "CSRF_FAILED", "CSRF verification failed.")
+
+
+def admin_locked_out(request, credentials=None, *args, **kwargs):
+    """django-axes: the admin login after too many failures (account or address) - a plain page."""
+    return JsonResponse(
+        problem(429, "LOGIN_LOCKED_OUT", "Too many failed logins. Try again later, or ask an administrator."),
+        status=429,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )

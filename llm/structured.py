@@ -54,6 +54,18 @@ def strict_schema(schema: type[pydantic.BaseModel]) -> dict[str, Any]:
     return openai.pydantic_function_tool(schema)["function"]["parameters"]
 
 
+def storable(value: Any) -> Any:
+    """The model's JSON with every string cleaned of what PostgreSQL's text cannot hold: NUL, and
+    lone surrogates (valid JSON escapes both). Cleaned, not refused: the rest of the text stands."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
 def request_arguments(*, messages: list[dict], schema: type[pydantic.BaseModel], mode: str) -> dict[str, Any]:
     """The chat-completions arguments that ask for ``schema`` in ``mode`` (pure; tested as such)."""
     name = schema.__name__
@@ -149,7 +161,9 @@ def _call_once(
     if not text:
         raise invalid("empty content")
     try:
-        parsed = schema.model_validate_json(text)
+        parsed = schema.model_validate(storable(json.loads(text)))
+    except (json.JSONDecodeError, RecursionError):
+        raise invalid("not JSON") from None
     except pydantic.ValidationError:
         raise invalid("schema") from None
 

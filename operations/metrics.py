@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Min
 from django.utils import timezone
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -19,6 +19,10 @@ OPERATIONS_FINISHED = Counter(
     "operations_finished_total",
     "Operations finished, by outcome: 'completed' or the failure's error_code.",
     ["operation_type", "outcome"],
+)
+WAITERS = Gauge(
+    "operation_waiters",
+    "Clients of this web process waiting on an operation now (long-polls and event streams).",
 )
 QUEUE_WAIT = Histogram(
     "operation_queue_wait_seconds",

@@ -1,6 +1,6 @@
 """OpenAPI (drf-spectacular) for the fields whose shape is the registered types' business."""
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 
 from operations import registry
 
@@ -18,3 +18,18 @@ class OperationResultFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         refs = [auto_schema.resolve_serializer(t.result_serializer, direction).ref for t in registry.all_types()]
         return {"oneOf": refs, "nullable": True}
+
+
+class StreamTicketScheme(OpenApiAuthenticationExtension):
+    """``?ticket=`` on an operation's ``/events`` (from ``POST /operations/{id}/stream-ticket``)."""
+
+    target_class = "operations.views.StreamTicketAuthentication"
+    name = "streamTicket"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "query",
+            "name": "ticket",
+            "description": "A stream ticket of this operation: valid on its `/events` only, for 60 seconds.",
+        }

@@ -2,34 +2,46 @@ import json
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
+from common.authentication import JWTAuthentication
 from common.schema import problem_codes
-from operations import registry, selectors, services
+from operations import registry, selectors, services, waiting
 from operations.filters import OperationFilter
 from operations.serializers import OperationSerializer
+from operations.waiting import MAX_WAIT_SECONDS, RETRY_AFTER_SECONDS, STREAM_TICKET_SECONDS, parse_wait
 
-# How long the SPA should wait before polling an unfinished operation again.
-RETRY_AFTER_SECONDS = 2
-# ?wait=N: the longest a long-poll may wait (operations/waiting.py serves it under ASGI).
-MAX_WAIT_SECONDS = 30
+__all__ = ["MAX_WAIT_SECONDS", "RETRY_AFTER_SECONDS", "OperationViewSet", "accepted", "accepted_schema"]
 
 
-def parse_wait(raw: str | None) -> int:
-    """The ``wait`` query parameter: whole seconds 0-30. ValidationError otherwise."""
-    if raw is None:
-        return 0
-    try:
-        wait = int(raw)
-    except ValueError:
-        wait = -1
-    if not 0 <= wait <= MAX_WAIT_SECONDS:
-        raise ValidationError({"wait": [f"wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}."]})
-    return wait
+class StreamTicketAuthentication(BaseAuthentication):
+    """``?ticket=`` from ``POST /operations/{id}/stream-ticket``, on that operation's ``/events`` only
+    (a browser's EventSource cannot send Authorization). Used by the ``events`` action alone.
+    A ticket given decides, whatever else the request carries: an invalid one is a 401."""
+
+    def authenticate(self, request):
+        ticket = request.query_params.get("ticket")
+        if ticket is None:
+            return None  # the bearer token decides
+        view = request.parser_context.get("view")
+        operation_id = waiting._operation_id(str(getattr(view, "kwargs", {}).get("pk", ""))) or ""
+        try:
+            return waiting.user_from_ticket(ticket, operation_id), None
+        except waiting.UnauthorizedError as exc:
+            raise AuthenticationFailed(exc.detail) from None
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class StreamTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField(help_text="Pass as `?ticket=` to this operation's `/events`; nowhere else.")
+    expires_in = serializers.IntegerField(help_text="Seconds it stays valid (an EventSource may reconnect meanwhile).")
 
 
 # One event of the stream (fields as the browser's EventSource sees them).
@@ -56,10 +68,7 @@ class EventStreamRenderer(BaseRenderer):
         response = (renderer_context or {}).get("response")
         if response is not None and response.status_code >= 400:
             return json.dumps(data).encode()  # problem details (their content type is set)
-        payload = JSONRenderer().render(data).decode()
-        return (
-            f"retry: {RETRY_AFTER_SECONDS * 1000}\nevent: operation\nid: {data['status']}\ndata: {payload}\n\n".encode()
-        )
+        return data  # the view renders the event itself
 
 
 # The 202 answer of every endpoint that starts work (generate-feedback, generate-question, retry).
@@ -150,7 +159,20 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         "`GET /operations/{id}` returns it) now and on every status change; the stream ends once "
         "the operation is finished, and after 5 minutes at most (`EventSource` reconnects). "
         "Served by the ASGI web process; under `gunicorn config.wsgi` it sends the current state "
-        "once with `retry: 2000`, so an `EventSource` polls.",
+        "once with `retry: 2000`, so an `EventSource` polls.\n\n"
+        "A browser's `EventSource` cannot send `Authorization`: pass `?ticket=` from "
+        "`POST /operations/{id}/stream-ticket` instead (valid for this operation's stream only). An "
+        "`EventSource` reconnecting with `Last-Event-ID` set to a finished status gets 204, which "
+        "tells it to stop.",
+        parameters=[
+            OpenApiParameter(
+                "ticket",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="A stream ticket of this operation, instead of the `Authorization` header.",
+            )
+        ],
         responses={
             (200, "text/event-stream"): OpenApiResponse(
                 response=SSE_EVENT_SCHEMA,
@@ -158,9 +180,26 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             )
         },
     )
-    @action(detail=True, methods=["get"], renderer_classes=[EventStreamRenderer], filterset_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[EventStreamRenderer],
+        filterset_class=None,
+        authentication_classes=[StreamTicketAuthentication, JWTAuthentication],
+    )
     def events(self, request, pk=None):
-        return Response(OperationSerializer(self.get_object()).data)
+        return Response(waiting.event_bytes(self.get_object()))
+
+    @extend_schema(request=None, responses={201: StreamTicketSerializer})
+    @action(detail=True, methods=["post"], url_path="stream-ticket", filterset_class=None)
+    def stream_ticket(self, request, pk=None):
+        """A short-lived credential for this operation's `/events` (a browser's `EventSource` cannot send
+        `Authorization`): `?ticket=`, valid for 60 s, on that path of this operation only."""
+        ticket = waiting.stream_ticket_issue(operation=self.get_object())
+        return Response(
+            StreamTicketSerializer({"ticket": ticket, "expires_in": STREAM_TICKET_SECONDS}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @accepted_schema(
         "Accepted: a new operation of the same type and subject (or the one already in flight for it). "

@@ -4,64 +4,77 @@
 the one it had when the request arrived (or it is finished), else after N seconds (<= 30)
 with the current state - the same body and headers as the plain GET.
 ``GET /api/v1/operations/{id}/events`` streams the operation (``event: operation``) on every
-status change and ends once it is finished.
+status change and ends once it is finished. A browser's ``EventSource`` cannot send
+``Authorization``: it passes ``?ticket=`` from ``POST /operations/{id}/stream-ticket`` instead.
 
-This is a small raw ASGI application mounted in front of Django (config/asgi.py), so that a
-waiting client costs neither a thread nor a database connection: Django's ASGI handler runs
-its (sync) middleware in a thread per request. Here, authentication is a stateless JWT check,
-each read borrows a pooled connection for one query, and waiting is an ``asyncio.Event``
-woken by one ``LISTEN operation_status`` connection per process (operations/notify.py
-publishes on every transition). If that connection is down - or the database is not
-PostgreSQL - waiters re-read every second instead, so nothing is missed.
+Both run inside Django, behind the whole middleware stack like every other endpoint (allowed
+hosts, security headers, CORS, request ids, metrics) - as async code, so that a waiting client
+holds neither a thread nor a database connection: every middleware is async-capable, reads
+borrow a pooled connection for one query, and waiting is an ``asyncio.Event`` woken by one
+``LISTEN operation_status`` connection per process (operations/notify.py publishes on every
+transition). If that connection is down - or the database is not PostgreSQL - waiters re-read
+every second instead, so nothing is missed. Waiters are capped per user and per process (429).
+
+Both paths belong to DRF views (operations/views.py: the plain GET, and ``events``), which
+document them and answer under WSGI, where nothing can wait: the long-poll answers at once,
+and the stream sends the current state once with ``retry:`` so an ``EventSource`` polls.
+Under ASGI, :class:`WaitingMiddleware` - the innermost middleware, after every other - takes
+these requests before the view and serves them asynchronously.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
-from urllib.parse import parse_qs
 
 import psycopg
-from asgiref.sync import sync_to_async
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.core import signing
 from django.db import connection
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
 from accounts.models import User
-from common.authentication import token_user_id
+from common.authentication import TOKEN_VERSION_CLAIM, JWTAuthentication
 from common.exceptions import PROBLEM_CONTENT_TYPE, problem
+from operations import metrics
 from operations.models import Operation
 from operations.notify import CHANNEL
 from operations.serializers import OperationSerializer
-from operations.views import RETRY_AFTER_SECONDS, parse_wait
 
 logger = logging.getLogger(__name__)
 
+RETRY_AFTER_SECONDS = 2
+# ?wait=N: the longest a long-poll may wait.
+MAX_WAIT_SECONDS = 30
 FALLBACK_POLL_SECONDS = 1.0
 SSE_MAX_SECONDS = 300  # the client reconnects after this; bounds a stream's lifetime
 SSE_HEARTBEAT_SECONDS = 15
-ROUTE = re.compile(r"^/api/v1/operations/(?P<id>[^/]+)(?P<events>/events)?$")
+# How long a stream ticket lasts (the contract: at most 60 s); an EventSource may reconnect with it meanwhile.
+STREAM_TICKET_SECONDS = 60
+_TICKET_SALT = "operations.stream-ticket"
+WAITING_PATH = re.compile(r"^/api/v1/operations/(?P<id>[^/]+)(?P<events>/events)?$")
 
 
-def wants(scope) -> re.Match | None:
-    """Does this request belong here? (GET .../operations/{id}?wait=... or GET .../events)."""
-    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
-        return None
-    match = ROUTE.match(scope["path"])
-    if match is None:
-        return None
-    if match["events"] or b"wait=" in scope.get("query_string", b""):
-        return match
-    return None
+def parse_wait(raw: str | None) -> int:
+    """The ``wait`` query parameter: whole seconds 0-30. ValidationError otherwise."""
+    if raw is None:
+        return 0
+    try:
+        wait = int(raw)
+    except ValueError:
+        wait = -1
+    if not 0 <= wait <= MAX_WAIT_SECONDS:
+        raise ValidationError({"wait": [f"wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}."]})
+    return wait
 
 
 # The hub: one LISTEN connection per process, fanned out to in-process waiters -------------
@@ -70,13 +83,14 @@ def wants(scope) -> re.Match | None:
 class StatusHub:
     def __init__(self) -> None:
         self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._per_user: Counter[str] = Counter()
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.listening = False
 
     @property
     def waiting(self) -> int:
-        return sum(len(events) for events in self._waiters.values())
+        return sum(self._per_user.values())
 
     def _ensure_running(self) -> None:
         if connection.vendor != "postgresql":
@@ -87,14 +101,22 @@ class StatusHub:
             self.listening = False
             self._task = loop.create_task(self._run(), name="operation-status-listener")
 
+    def admit(self, user_id: str) -> bool:
+        """Room for one more waiter of this user in this process? (The caps: 429 otherwise.)"""
+        return self.waiting < settings.WAIT_MAX_PER_PROCESS and self._per_user[user_id] < settings.WAIT_MAX_PER_USER
+
     @contextmanager
-    def subscribe(self, operation_id: str):
+    def subscribe(self, operation_id: str, user_id: str):
         self._ensure_running()
         event = asyncio.Event()
         self._waiters[operation_id].add(event)
+        self._per_user[user_id] += 1
         try:
             yield event
         finally:
+            self._per_user[user_id] -= 1
+            if not self._per_user[user_id]:
+                del self._per_user[user_id]
             waiters = self._waiters.get(operation_id)
             if waiters is not None:
                 waiters.discard(event)
@@ -112,17 +134,12 @@ class StatusHub:
 
     @staticmethod
     def _conninfo() -> dict:
-        db = settings.DATABASES["default"]
-        params = {
-            "dbname": db["NAME"],
-            "user": db.get("USER") or None,
-            "password": db.get("PASSWORD") or None,
-            "host": db.get("HOST") or None,
-            "port": db.get("PORT") or None,
-            "connect_timeout": db.get("OPTIONS", {}).get("connect_timeout", 5),
-            "application_name": "operation-status-listener",
-        }
-        return {k: v for k, v in params.items() if v is not None}
+        """Django's own connection parameters (sslmode, options, ... included), for an async connection."""
+        params = connection.get_connection_params()
+        for sync_only in ("cursor_factory", "context"):
+            params.pop(sync_only, None)
+        params["application_name"] = "operation-status-listener"
+        return params
 
     async def _run(self) -> None:
         backoff = 0.5
@@ -151,128 +168,123 @@ class StatusHub:
 hub = StatusHub()
 
 
-# Reads: one pooled connection per query, released at once -------------------------------
+# Authentication and reads: one pooled connection per query, released at once -----------------
 
 
-def _read_sync(operation_id: str, user_id: str) -> tuple[str, Operation | None]:
-    """('ok', op) | ('ok', None) for not-yours/unknown | ('inactive', None) for a gone user."""
+class UnauthorizedError(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        self.code, self.detail = code, detail
+
+
+_jwt = JWTAuthentication()
+
+
+def _user_id_from_bearer_sync(request) -> str:
+    """The same check as every REST endpoint (DRF's header parsing, simplejwt, token version)."""
     try:
-        row = (
-            Operation.objects.filter(pk=operation_id, user_id=user_id, user__is_active=True)
-            .only(*OperationSerializer.Meta.fields)
-            .first()
-        )
-        if row is None:
-            if not User.objects.filter(pk=user_id, is_active=True).exists():
-                return "inactive", None
-        return "ok", row
+        header = _jwt.get_header(request)
+        if header is None:
+            raise UnauthorizedError("NOT_AUTHENTICATED", "Authentication credentials were not provided.")
+        raw = _jwt.get_raw_token(header)
+        if raw is None:
+            raise UnauthorizedError("NOT_AUTHENTICATED", "Authentication credentials were not provided.")
+        user = _jwt.get_user(_jwt.get_validated_token(raw))
+    except (InvalidToken, TokenError, AuthenticationFailed):
+        raise UnauthorizedError("INVALID_TOKEN", "The access token is invalid or has expired.") from None
+    finally:
+        connection.close()  # back to the pool
+    return str(user.pk)
+
+
+def user_from_ticket(ticket: str, operation_id: str) -> User:
+    """A stream ticket is good for this operation's stream only, for STREAM_TICKET_SECONDS, while its
+    user is active and has not changed their password. UnauthorizedError otherwise."""
+    try:
+        data = signing.loads(ticket, salt=_TICKET_SALT, max_age=STREAM_TICKET_SECONDS)
+    except signing.BadSignature:  # SignatureExpired included
+        raise UnauthorizedError("INVALID_TOKEN", "The stream ticket is invalid or has expired.") from None
+    if not isinstance(data, dict) or data.get("op") != operation_id:
+        raise UnauthorizedError("INVALID_TOKEN", "The stream ticket is invalid or has expired.")
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if user is None or user.token_version != data.get(TOKEN_VERSION_CLAIM):
+        raise UnauthorizedError("INVALID_TOKEN", "The stream ticket is invalid or has expired.")
+    return user
+
+
+def _user_id_from_ticket_sync(ticket: str, operation_id: str) -> str:
+    try:
+        return str(user_from_ticket(ticket, operation_id).pk)
+    finally:
+        connection.close()
+
+
+def stream_ticket_issue(*, operation: Operation) -> str:
+    """A short-lived credential for ``GET /operations/{id}/events?ticket=`` of this operation only."""
+    user = operation.user
+    return signing.dumps(
+        {"op": str(operation.pk), "u": str(user.pk), TOKEN_VERSION_CLAIM: user.token_version}, salt=_TICKET_SALT
+    )
+
+
+def _read_sync(operation_id: str, user_id: str) -> Operation | None:
+    try:
+        return Operation.objects.filter(pk=operation_id, user_id=user_id).only(*OperationSerializer.Meta.fields).first()
     finally:
         connection.close()  # back to the pool: a waiting client holds no connection
 
 
 # thread_sensitive=False: a shared executor thread for the query only, never one per waiter.
 _read = sync_to_async(_read_sync, thread_sensitive=False)
+_user_from_bearer = sync_to_async(_user_id_from_bearer_sync, thread_sensitive=False)
+_user_from_ticket = sync_to_async(_user_id_from_ticket_sync, thread_sensitive=False)
 
 
-# HTTP plumbing -----------------------------------------------------------------------------
+# Responses -------------------------------------------------------------------------------
 
 
-def _cors_headers(scope) -> list[tuple[bytes, bytes]]:
-    origin = dict(scope["headers"]).get(b"origin", b"").decode()
-    allowed = getattr(settings, "CORS_ALLOWED_ORIGINS", [])
-    if not origin or origin not in allowed:
-        return []
-    expose = ", ".join(getattr(settings, "CORS_EXPOSE_HEADERS", ["Location", "Retry-After"]))
-    return [
-        (b"access-control-allow-origin", origin.encode()),
-        (b"access-control-expose-headers", expose.encode()),
-        (b"vary", b"origin"),
-    ]
-
-
-async def _send_json(send, scope, status: int, body: dict, *, content_type: str, headers=()) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(len(payload)).encode()),
-                (b"cache-control", b"no-store"),
-                *headers,
-                *_cors_headers(scope),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload if scope["method"] != "HEAD" else b""})
-
-
-async def _problem(send, scope, status: int, code: str, detail: str, *, errors=None, headers=()) -> None:
-    await _send_json(
-        send,
-        scope,
-        status,
+def _problem(status: int, code: str, detail: str, *, errors=None, headers=None) -> JsonResponse:
+    return JsonResponse(
         problem(status, code, detail, errors=errors),
+        status=status,
         content_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
     )
 
 
-def _bearer(scope) -> str | None:
-    header = dict(scope["headers"]).get(b"authorization", b"").decode()
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+def _unauthorized(exc: UnauthorizedError) -> JsonResponse:
+    return _problem(401, exc.code, exc.detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def _too_many() -> JsonResponse:
+    return _problem(
+        429,
+        "RATE_LIMITED",
+        "Too many requests are waiting on operations at once. Please try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _not_found() -> JsonResponse:
+    return _problem(404, "NOT_FOUND", "Not found.")
 
 
 def _serialize(operation: Operation) -> bytes:
     return JSONRenderer().render(OperationSerializer(operation).data)
 
 
-# The endpoints -----------------------------------------------------------------------------
+def _operation_response(operation: Operation) -> HttpResponse:
+    response = HttpResponse(_serialize(operation), content_type="application/json")
+    if not operation.is_finished:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
-async def handle(scope, receive, send, match: re.Match) -> None:
-    """Authenticate exactly as the plain GET does (401 / 404 NOT_FOUND), then wait or stream."""
-    www = [(b"www-authenticate", b'Bearer realm="api"')]
-    raw = _bearer(scope)
-    if raw is None:
-        return await _problem(
-            send, scope, 401, "NOT_AUTHENTICATED", "Authentication credentials were not provided.", headers=www
-        )
+def _operation_id(raw: str) -> str | None:
     try:
-        user_id = token_user_id(AccessToken(raw))
-    except (TokenError, InvalidToken):
-        return await _problem(
-            send, scope, 401, "INVALID_TOKEN", "The access token is invalid or has expired.", headers=www
-        )
-    try:
-        operation_id = str(uuid.UUID(match["id"]))
+        return str(uuid.UUID(raw))
     except ValueError:
-        return await _problem(send, scope, 404, "NOT_FOUND", "Not found.")
-
-    wait = 0
-    if not match["events"]:
-        values = parse_qs(scope.get("query_string", b"").decode(), keep_blank_values=True).get("wait", [""])
-        try:
-            wait = parse_wait(values[-1])
-        except ValidationError as exc:
-            detail = str(exc.detail["wait"][0])
-            return await _problem(
-                send, scope, 400, "VALIDATION_ERROR", detail, errors=[{"field": "wait", "message": detail}]
-            )
-
-    with hub.subscribe(operation_id) as event:  # subscribe first: no change slips in between
-        state, operation = await _read(operation_id, user_id)
-        if state == "inactive":
-            return await _problem(
-                send, scope, 401, "INVALID_TOKEN", "The access token is invalid or has expired.", headers=www
-            )
-        if operation is None:
-            return await _problem(send, scope, 404, "NOT_FOUND", "Not found.")
-        if match["events"]:
-            return await _stream(scope, receive, send, operation, operation_id, user_id, event)
-        return await _long_poll(scope, send, operation, operation_id, user_id, event, wait)
+        return None
 
 
 async def _next_change(operation, operation_id, user_id, event, deadline) -> Operation | None:
@@ -292,74 +304,143 @@ async def _next_change(operation, operation_id, user_id, event, deadline) -> Ope
         except TimeoutError:
             if listening:
                 return operation  # the deadline passed and nothing was published
-        _state, fresh = await _read(operation_id, user_id)
+        fresh = await _read(operation_id, user_id)
         if fresh is None or fresh.status != operation.status:
             return fresh
         operation = fresh
 
 
-async def _long_poll(scope, send, operation, operation_id, user_id, event, wait: int) -> None:
-    if wait and not operation.is_finished:
-        operation = await _next_change(operation, operation_id, user_id, event, time.monotonic() + wait)
-        if operation is None:
-            return await _problem(send, scope, 404, "NOT_FOUND", "Not found.")
-    headers = [] if operation.is_finished else [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
-    body = _serialize(operation)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-                *headers,
-                *_cors_headers(scope),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body if scope["method"] != "HEAD" else b""})
+def is_waiting_request(scope) -> bool:
+    """An ASGI request this module serves: GET/HEAD of an operation's ``/events``, or of the
+    operation with ``wait=`` in the query (config/asgi.py routes these to a handler that holds
+    no thread per request)."""
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    match = WAITING_PATH.match(scope["path"])
+    return match is not None and (bool(match["events"]) or b"wait=" in scope.get("query_string", b""))
 
 
-async def _stream(scope, receive, send, operation, operation_id, user_id, event) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"text/event-stream"),
-                (b"cache-control", b"no-store"),
-                (b"x-accel-buffering", b"no"),  # nginx: do not buffer the stream
-                *_cors_headers(scope),
-            ],
-        }
-    )
+# The middleware: under ASGI, the waiting requests are served here ----------------------------
 
-    async def emit(op: Operation) -> None:
-        data = b"event: operation\nid: " + op.status.encode() + b"\ndata: " + _serialize(op) + b"\n\n"
-        await send({"type": "http.response.body", "body": data, "more_body": True})
 
-    disconnected = asyncio.Event()
+class WaitingMiddleware:
+    """Serves ``GET /api/v1/operations/{id}?wait=N`` and ``.../events`` asynchronously under ASGI;
+    passes everything else on (and everything, under WSGI, to the DRF views)."""
 
-    async def watch_disconnect() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        disconnected.set()
+    sync_capable = True
+    async_capable = True
 
-    watcher = asyncio.get_running_loop().create_task(watch_disconnect())
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if not self.is_async:
+            return self.get_response(request)
+        return self._acall(request)
+
+    async def _acall(self, request):
+        if request.method in ("GET", "HEAD"):
+            match = WAITING_PATH.match(request.path_info)
+            if match is not None:
+                if match["events"]:
+                    return await operation_events(request, match["id"])
+                if "wait" in request.GET:
+                    return await long_poll(request, match["id"])
+        return await self.get_response(request)
+
+
+async def long_poll(request, raw_id: str) -> HttpResponse:
+    """Authenticated exactly as the plain GET (401 / 404 NOT_FOUND), then wait for a change."""
     try:
-        await emit(operation)
-        end = time.monotonic() + SSE_MAX_SECONDS
-        while not operation.is_finished and not disconnected.is_set() and time.monotonic() < end:
-            deadline = min(end, time.monotonic() + SSE_HEARTBEAT_SECONDS)
-            fresh = await _next_change(operation, operation_id, user_id, event, deadline)
-            if fresh is None:
-                break
-            if fresh.status != operation.status:
-                await emit(fresh)
-            else:
-                await send({"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True})
-            operation = fresh
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-    finally:
-        watcher.cancel()
+        user_id = await _user_from_bearer(request)
+    except UnauthorizedError as exc:
+        return _unauthorized(exc)
+    try:
+        wait = parse_wait(request.GET.get("wait"))
+    except ValidationError as exc:
+        detail = str(exc.detail["wait"][0])
+        return _problem(400, "VALIDATION_ERROR", detail, errors=[{"field": "wait", "message": detail}])
+    operation_id = _operation_id(raw_id)
+    if operation_id is None:
+        return _not_found()
+    if not hub.admit(user_id):
+        return _too_many()
+    with hub.subscribe(operation_id, user_id) as event:  # subscribe first: no change slips in between
+        operation = await _read(operation_id, user_id)
+        if operation is None:
+            return _not_found()
+        if wait and not operation.is_finished:
+            metrics.WAITERS.inc()
+            try:
+                operation = await _next_change(operation, operation_id, user_id, event, time.monotonic() + wait)
+            finally:
+                metrics.WAITERS.dec()
+            if operation is None:
+                return _not_found()
+    return _operation_response(operation)
+
+
+# The stream ---------------------------------------------------------------------------------
+
+
+async def operation_events(request, pk: str) -> HttpResponse:
+    """``GET /operations/{id}/events``: Server-Sent Events, with a bearer token or ``?ticket=``."""
+    operation_id = _operation_id(pk)
+    try:
+        if "ticket" in request.GET:  # a ticket given decides: an invalid one is a 401
+            user_id = await _user_from_ticket(request.GET["ticket"], operation_id or "")
+        else:
+            user_id = await _user_from_bearer(request)
+    except UnauthorizedError as exc:
+        return _unauthorized(exc)
+    if operation_id is None:
+        return _not_found()
+    operation = await _read(operation_id, user_id)
+    if operation is None:
+        return _not_found()
+    finished = {s.value for s in Operation.FINISHED}
+    if operation.is_finished and request.headers.get("Last-Event-ID") in finished:
+        # An EventSource reconnecting after the final event: 204 tells it to stop.
+        return HttpResponse(status=204)
+    if not hub.admit(user_id):
+        return _too_many()
+    return StreamingHttpResponse(
+        _stream(operation, operation_id, user_id),
+        content_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _event(operation: Operation, *, retry: bool = False) -> bytes:
+    head = f"retry: {RETRY_AFTER_SECONDS * 1000}\n".encode() if retry else b""
+    return head + b"event: operation\nid: " + operation.status.encode() + b"\ndata: " + _serialize(operation) + b"\n\n"
+
+
+async def _stream(operation: Operation, operation_id: str, user_id: str):
+    with hub.subscribe(operation_id, user_id) as event:
+        metrics.WAITERS.inc()
+        try:
+            # Read again once subscribed: a change between the first read and now is not lost.
+            operation = await _read(operation_id, user_id) or operation
+            yield _event(operation, retry=True)
+            end = time.monotonic() + SSE_MAX_SECONDS
+            while not operation.is_finished and time.monotonic() < end:
+                deadline = min(end, time.monotonic() + SSE_HEARTBEAT_SECONDS)
+                fresh = await _next_change(operation, operation_id, user_id, event, deadline)
+                if fresh is None:
+                    return
+                if fresh.status != operation.status:
+                    yield _event(fresh)
+                else:
+                    yield b": keep-alive\n\n"
+                operation = fresh
+        finally:
+            metrics.WAITERS.dec()
+
+
+def event_bytes(operation: Operation) -> bytes:
+    """The first event of a stream (and the whole answer under WSGI): the operation, with ``retry:``."""
+    return _event(operation, retry=True)

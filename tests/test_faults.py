@@ -278,3 +278,60 @@ def test_redis_restarted_under_a_running_worker_loses_no_queued_operation(fake_l
     assert [op.status for op in ops] == ["completed"] * 3, [(op.status, op.error_code) for op in ops]
     assert InterviewFeedback.objects.filter(session__in=sessions).count() == 3
     assert len(fake_llm.calls) == 3  # nothing analysed twice
+
+
+def test_a_store_that_fails_on_a_database_blip_is_retried_without_a_new_model_call(fake_llm, clean_broker):
+    """PostgreSQL stops while the model answers: the run keeps the model's output and retries only the store."""
+    pg = PrivatePostgres()
+    pg.start()
+    try:
+        _migrate(pg.url)
+        env = service_env(
+            DATABASE_URL=pg.url,
+            DB_CONNECT_TIMEOUT="1",
+            DB_POOL_TIMEOUT="1",  # shorter than the outage: the first store attempt fails
+            OPENAI_TIMEOUT_SECONDS="3",
+            OPENAI_CONNECT_TIMEOUT_SECONDS="0.5",
+            OPERATION_STORE_RETRY_DELAYS="0.5,1,2,4",
+            OPERATION_LEASE_SECONDS="40",
+            OPERATION_DEADLINE_SECONDS="40",
+        )
+        web, worker = Web(env=env), Worker(env=env)
+        try:
+            worker.wait_ready()
+            client = httpx2.Client(base_url=web.url, timeout=30)
+            credentials = {"email": "blip@example.com", "password": "a-long-enough-password"}
+            assert client.post("/api/v1/auth/register", json=credentials).status_code == 201
+            client.headers["Authorization"] = (
+                "Bearer " + client.post("/api/v1/auth/login", json=credentials).json()["access_token"]
+            )
+            job = client.post("/api/v1/job-postings", json={"title": "T", "description": "D"}).json()
+            sid = client.post("/api/v1/sessions", json={"job_posting_id": job["id"]}).json()["id"]
+            client.post(f"/api/v1/sessions/{sid}/questions", json={"content": "Why?"})
+            client.post(f"/api/v1/sessions/{sid}/answers", json={"answer_text": "Because."})
+            client.post(f"/api/v1/sessions/{sid}/complete")
+            fake_llm.default = Reply.feedback(delay=1.5)
+
+            op_id = client.post(f"/api/v1/sessions/{sid}/generate-feedback").json()["id"]
+            wait_for(lambda: fake_llm.calls, 30, "the model call to start")
+            pg.stop()  # the model is still thinking: its answer arrives with the database gone
+            time.sleep(4.0)
+            pg.start()
+
+            # (The web answers 503 while the database is away: wait for the operation's own answer.)
+            body = wait_for(
+                lambda: (
+                    ((b := client.get(f"/api/v1/operations/{op_id}").json())["status"] in ("completed", "failed")) and b
+                ),
+                30,
+                "the operation to finish",
+            )
+        finally:
+            web.stop()
+            worker.stop()
+    finally:
+        pg.destroy()
+
+    assert body["status"] == "completed", (body, worker.output()[-3000:])
+    assert len(fake_llm.calls) == 1  # the store was retried; the model was not asked again
+    assert "retrying in" in worker.output() and "without a new model call" in worker.output()

@@ -133,6 +133,9 @@ def test_jwt_bearer_security_and_public_auth_endpoints(schema):
             if path.startswith("/api/v1/auth/"):
                 assert operation["security"] == [{}], path
                 assert "NOT_AUTHENTICATED" not in str(operation["responses"]), path
+            elif path == "/api/v1/operations/{id}/events":
+                # A browser's EventSource passes a stream ticket instead of the header.
+                assert operation["security"] == [{"streamTicket": []}, {"jwtAuth": []}]
             else:
                 assert operation["security"] == [{"jwtAuth": []}], (method, path)
                 assert problem_codes(operation, 401) == ["NOT_AUTHENTICATED", "INVALID_TOKEN"]
@@ -163,7 +166,7 @@ def test_session_state_codes(schema):
     assert codes("pause") == ["SESSION_NOT_ACTIVE"]
     assert codes("resume") == ["SESSION_NOT_PAUSED"]
     assert codes("complete") == ["SESSION_ALREADY_COMPLETED"]
-    assert codes("answers") == ["VALIDATION_ERROR", "MALFORMED_REQUEST", "SESSION_NOT_ACTIVE"]
+    assert codes("answers") == ["VALIDATION_ERROR", "MALFORMED_REQUEST", "SESSION_NOT_ACTIVE", "TRANSCRIPT_TOO_LONG"]
     assert problem_codes(schema["paths"]["/api/v1/resumes"]["post"], 409) == ["RESUME_ALREADY_EXISTS"]
 
 

@@ -244,3 +244,36 @@ def test_requests_are_served_unthrottled_while_the_cache_is_down(settings, user,
 
     assert statuses == [202, 202, 202]
     assert "throttle feedback skipped, cache unavailable: ConnectionError" in caplog.text
+
+
+def test_credential_endpoints_fail_closed_while_the_cache_is_down(settings, user, api_client, caplog):
+    """A brute-force limit is never dropped: login, registration, refresh answer 503 while it cannot count."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    calls = {
+        "login": ("/api/v1/auth/login", {"email": user.email, "password": "whatever-it-is"}),
+        "register": ("/api/v1/auth/register", {"email": "new@example.com", "password": "a-long-passphrase-7"}),
+        "refresh": ("/api/v1/auth/refresh", {"refresh_token": "x"}),
+    }
+    for name, (path, body) in calls.items():
+        response = api_client.post(path, body, format="json")
+        assert response.status_code == 503, name
+        assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+        assert response["Retry-After"] == "5"
+    assert "cannot count (ConnectionError): request refused" in caplog.text
+
+
+def test_writes_are_limited_per_user_by_default(settings, user):
+    settings.WRITE_RATE_LIMIT = "3/hour"
+    client = auth_client(user)
+    body = {"title": "T", "description": "D"}
+
+    statuses = [client.post("/api/v1/job-postings", body, format="json").status_code for _ in range(4)]
+
+    assert statuses == [201, 201, 201, 429]
+    assert client.get("/api/v1/job-postings").status_code == 200  # reads are not counted

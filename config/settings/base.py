@@ -103,6 +103,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
     "corsheaders",
     "django_prometheus",
+    "axes",  # brute-force lockout on the admin's login (docs/operations.md, "Admin lockout")
 ]
 LOCAL_APPS = [
     "common",
@@ -116,7 +117,11 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out admin login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -130,12 +135,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
-    # Must be first and last: they time the whole stack (django-prometheus).
+    # Prometheus' two must wrap everything else (django-prometheus); the waiting middleware sits inside them.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that may answer on its own (CommonMiddleware), so those answers carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "common.middleware.StaticFilesMiddleware",
     "common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +149,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "axes.middleware.AxesMiddleware",
+    # Innermost, after every gate above: under ASGI it serves the waiting requests (?wait=, /events)
+    # asynchronously. Every middleware here is async-capable, so a waiting client holds no thread.
+    "operations.waiting.WaitingMiddleware",
 ]
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -187,6 +196,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["common.filters.ListFilterBackend"],
     "EXCEPTION_HANDLER": "common.exceptions.problem_exception_handler",
+    # Every endpoint counts authenticated writes per user (common/throttling.py); some set their own.
+    "DEFAULT_THROTTLE_CLASSES": ["common.throttling.WriteRateThrottle"],
     # drf-spectacular plus each operation's problem-details responses (common/schema.py).
     "DEFAULT_SCHEMA_CLASS": "common.schema.ProblemAutoSchema",
     # No OPTIONS metadata (405 instead): the OpenAPI schema is the description of the API.
@@ -216,6 +227,23 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
 }
+
+# ADMIN LOGIN LOCKOUT (django-axes): the API's login has its own throttles (common/throttling.py)
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AXES_ONLY_ADMIN_SITE = True
+# After this many failures an account (from any address) and an address (for any account) are
+# locked out for AXES_COOLOFF_MINUTES; `manage.py axes_reset_username <email>` / `axes_reset_ip`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The admin's login form posts "username" (our USERNAME_FIELD is email); counted trimmed and
+# lower-cased, as the login matches it.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "common.throttling.admin_login_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.views.admin_locked_out"
+# The client address as the throttles see it (REMOTE_ADDR, or behind NUM_PROXIES trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "common.throttling.client_address"
 
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
@@ -275,6 +303,9 @@ LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", default="20/m
 REGISTER_RATE_LIMIT_PER_ADDRESS = env("REGISTER_RATE_LIMIT_PER_ADDRESS", default="10/hour")
 REFRESH_RATE_LIMIT_PER_ADDRESS = env("REFRESH_RATE_LIMIT_PER_ADDRESS", default="120/minute")
 PASSWORD_CHANGE_RATE_LIMIT = env("PASSWORD_CHANGE_RATE_LIMIT", default="10/hour")
+# Writes (POST/PUT/PATCH/DELETE) per user on every other endpoint: generous for a person, a
+# ceiling for a script.
+WRITE_RATE_LIMIT = env("WRITE_RATE_LIMIT", default="600/hour")
 # Per user, on POST /sessions/{id}/generate-question: each call may spend model money too.
 QUESTION_RATE_LIMIT = env("QUESTION_RATE_LIMIT", default="120/hour")
 
@@ -290,6 +321,8 @@ SESSION_MAX_TRANSCRIPT_CHARS = env.int("SESSION_MAX_TRANSCRIPT_CHARS", default=6
 # https://github.com/adamchainz/django-cors-headers#configuration
 # ------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# Origins given as regular expressions (e.g. the SPA's preview deployments: ^https://[a-z0-9-]+\.app\.example$).
+CORS_ALLOWED_ORIGIN_REGEXES = env.list("CORS_ALLOWED_ORIGIN_REGEXES", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 # Without these the browser hides them from the SPA: where to poll, when, and the log id.
 CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "X-Request-ID"]
@@ -477,3 +510,9 @@ CELERY_BEAT_SCHEDULE = {
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # A Celery worker serves its own metrics on this port (0 turns it off).
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=9808)
+
+# WAITING ON AN OPERATION (operations/waiting.py: ?wait= and /events)
+# ------------------------------------------------------------------------------
+# Concurrent waiters (long-polls and streams) per user and per web process; past either, 429.
+WAIT_MAX_PER_USER = env.int("WAIT_MAX_PER_USER", default=10)
+WAIT_MAX_PER_PROCESS = env.int("WAIT_MAX_PER_PROCESS", default=2000)

@@ -23,7 +23,7 @@ from .base import *
 # Hashing at full cost makes every login test slow and tests nothing of ours.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # No collectstatic in tests: WhiteNoise would warn about the missing folder.
-MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "common.middleware.StaticFilesMiddleware"]
 STORAGES["staticfiles"] = {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }

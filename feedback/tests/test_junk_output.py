@@ -116,3 +116,24 @@ def test_questions_in_any_language_are_stored(fake_llm, question):
     assert generate_question_task.apply(kwargs={"operation_id": str(operation.id)}).get() == "completed"
 
     assert session.messages.get().content == question
+
+
+def test_characters_postgresql_cannot_store_are_cleaned_not_fatal(fake_llm):
+    """A NUL (or a lone surrogate) in valid JSON used to leave the operation processing until its lease
+    expired, then re-bill the model up to 3 times: now it is cleaned and stored, after one call."""
+    reply = json.dumps(
+        {
+            **VALID_FEEDBACK,
+            "technical_feedback": "Solid grasp of\u0000 transactions and idempotency.",
+            "knowledge_gaps": ["Exactly-once \ud800delivery"],
+        }
+    )
+    fake_llm.default = Reply(content=reply, kind="feedback")
+    operation = feedback_operation()
+
+    assert generate_feedback_task.apply(kwargs={"operation_id": str(operation.id)}).get() == "completed"
+
+    stored = InterviewFeedback.objects.get(session=operation.session)
+    assert stored.technical_feedback == "Solid grasp of transactions and idempotency."
+    assert stored.knowledge_gaps == ["Exactly-once delivery"]
+    assert len(fake_llm.calls) == 1
