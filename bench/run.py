@@ -526,18 +526,21 @@ class Bench:
             )
             conn.execute(
                 """
-                INSERT INTO session_messages (id, session_id, message_type, content, question_type, created_at)
+                INSERT INTO session_messages (id, session_id, message_type, content, question_type, is_open,
+                                              created_at)
                 SELECT gen_random_uuid(), id, 'question', 'How do you make a POST endpoint idempotent?',
-                       'technical', created_at
+                       'technical', false, created_at
                 FROM interview_sessions
                 """
             )
             conn.execute(
                 """
-                INSERT INTO session_messages (id, session_id, message_type, content, question_type, created_at)
+                INSERT INTO session_messages (id, session_id, message_type, content, question_type, is_open,
+                                              created_at)
                 SELECT gen_random_uuid(), id, 'answer',
                        'With an idempotency key stored under a unique constraint, checked in the same '
-                       || 'transaction as the write. [bench:' || id || ']', NULL, created_at + interval '1 second'
+                       || 'transaction as the write. [bench:' || id || ']', NULL, false,
+                       created_at + interval '1 second'
                 FROM interview_sessions
                 """
             )
@@ -658,6 +661,8 @@ class Bench:
 
     @staticmethod
     def _template(statement: dict, names: dict[str, str]) -> dict:
+        from psycopg.types.json import Jsonb
+
         params = []
         for value in statement["params"]:
             if isinstance(value, uuid.UUID | str) and str(value) in names:
@@ -666,6 +671,8 @@ class Bench:
                 params.append({"t": "now"})
             elif isinstance(value, uuid.UUID):
                 params.append({"t": "const", "type": "uuid", "v": str(value)})
+            elif isinstance(value, Jsonb):  # a JSONField's value (Django wraps it for psycopg)
+                params.append({"t": "const", "type": "jsonb", "v": value.obj})
             elif value is None or isinstance(value, bool | int | float | str):
                 params.append({"t": "const", "v": value})
             else:
