@@ -265,6 +265,10 @@ def _param(template: dict, values: dict):
         return dt.datetime.fromisoformat(value)
     if typ == "bytes":
         return base64.b64decode(value)
+    if typ == "jsonb":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
     return value
 
 

@@ -1,8 +1,21 @@
-"""Real processes for end-to-end and fault tests: a `celery worker`, a private Redis."""
+"""Real processes for the tests and the benchmark: one helper, `Process`, and the service's processes on it.
+
+`Process` runs a command in a process group of its own (the command's children with it), its output
+in a log file; the group is stopped or killed as a whole, and the command gets SIGTERM if this
+process dies without stopping it (Linux's parent-death signal; celery, gunicorn and uvicorn then
+stop their own children), so nothing outlives a killed test run or bench.
+The tests' processes are built on it: `Worker` (`celery worker`), `Beat`, `Web` (gunicorn),
+`AsgiWeb` (uvicorn), `PrivateRedis`; `PrivatePostgres` is a cluster `pg_ctl` runs. The benchmark
+starts its own on the same helper (bench/stack.py).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import http.client
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -10,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,11 +32,152 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
 
+PR_SET_PDEATHSIG = 1
+# Looked up here, not in the child between fork and exec (no dynamic loading there).
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _in_the_child(parent: int) -> Callable[[], None]:
+    """What the child runs before the command (Popen's preexec_fn)."""
+
+    def setup() -> None:
+        if _PRCTL is not None:
+            # SIGTERM when the thread that started us ends: start processes from the main thread.
+            _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != parent:  # the parent died before prctl: nobody would signal us
+                os._exit(1)
+        # The open-files limit to its hard maximum (the bench's 1,000 waiters are 1,000 sockets).
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    return setup
+
+
+class Process:
+    """A command in its own process group, stdout and stderr appended to a log file (a temporary one
+    unless `log` is given); the command gets SIGTERM if this process dies first.
+
+    `stop()`: SIGTERM to the group, SIGKILL after `timeout` seconds, then SIGKILL to whatever the
+    group left behind. `kill()`: SIGKILL to the group at once (no graceful shutdown). `output()`: the
+    log so far. `wait_port`, `wait_http`, `wait_log`, `wait_until`: until it is ready; they raise
+    with the end of the log if the command exits first or the time runs out.
+    """
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        label: str | None = None,
+        log: Path | str | None = None,
+        cwd: Path | str = ROOT,
+        **popen,
+    ) -> None:
+        self.label = label or Path(argv[0]).name
+        if log is None:
+            handle, log = tempfile.mkstemp(prefix=f"{self.label}-", suffix=".log")
+            os.close(handle)
+        self.log = Path(log)
+        self.stopped = False
+        with self.log.open("ab") as out:  # the child has its own copy
+            popen.setdefault("stdout", out)
+            popen.setdefault("stderr", out)
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_in_the_child(os.getpid()),
+                **popen,
+            )
+
+    @property
+    def pid(self) -> int:
+        """The command's pid, also its process group's id."""
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def _signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signum)
+
+    def kill(self) -> None:
+        """SIGKILL the whole group (no graceful shutdown: a worker acks nothing)."""
+        if self.alive():
+            self._signal_group(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.alive():
+            self._signal_group(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self.proc.wait(10)
+        # What the group left behind (gunicorn's or uvicorn's worker processes) goes with it.
+        self._signal_group(signal.SIGKILL)
+
+    def wait_until(self, ready: Callable[[], object], what: str, timeout: float, interval: float = 0.1) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                raise RuntimeError(
+                    f"{self.label} exited with {self.proc.returncode} before {what}:\n{self.output()[-6000:]}"
+                )
+            if ready():
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.label}: no {what} after {timeout}s:\n{self.output()[-6000:]}")
+            time.sleep(interval)
+
+    def wait_port(self, port: int, timeout: float = 30) -> None:
+        self.wait_until(lambda: port_open(port), f"connection on port {port}", timeout)
+
+    def wait_http(self, port: int, path: str, timeout: float = 60) -> None:
+        def answers() -> bool:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                return http_get(port, path)[0] == 200
+            return False
+
+        self.wait_until(answers, f"200 on {path} (port {port})", timeout, interval=0.2)
+
+    def wait_log(self, text: str, timeout: float = 60) -> None:
+        self.wait_until(lambda: text in self.output(), f"{text!r} in its log", timeout, interval=0.2)
 
 
 def database_url() -> str:
@@ -50,60 +205,19 @@ def service_env(**extra: str) -> dict[str, str]:
     return env
 
 
-class Worker:
+class Worker(Process):
     """A `celery -A config worker` subprocess (threads pool), its output in a log file."""
 
     def __init__(self, *, concurrency: int = 4, env: dict[str, str] | None = None, name: str | None = None):
         self.name = name or f"test-{os.getpid()}-{time.monotonic_ns()}"
-        self.log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(
-            [
-                CELERY,
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "INFO",
-                "-c",
-                str(concurrency),
-                "-n",
-                f"{self.name}@%h",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env or service_env(),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        argv = [CELERY, "-A", "config", "worker", "-l", "INFO", "-c", str(concurrency), "-n", f"{self.name}@%h"]
+        super().__init__([*argv, "--without-mingle", "--without-gossip"], env=env or service_env(), label="worker")
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.output()}")
-            if " ready." in self.output():
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"worker not ready after {timeout}s:\n{self.output()}")
+        self.wait_log(" ready.", timeout)
 
-    def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker (no warm shutdown, no acks)."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+    def stop(self, timeout: float = 20) -> None:
+        super().stop(timeout)
 
 
 @contextmanager
@@ -117,11 +231,11 @@ def running_worker(**kwargs):
 
 
 class PrivateRedis:
-    """A redis-server of the test's own on a free port, to stop and start at will."""
+    """A redis-server of the test's own on a free port, to stop (SIGKILL: its data is gone) and start at will."""
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.proc: subprocess.Popen | None = None
+        self.proc: Process | None = None
 
     @property
     def url(self) -> str:
@@ -129,53 +243,30 @@ class PrivateRedis:
 
     def start(self) -> None:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.proc = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError("private redis did not start")
+        argv = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        self.proc = Process(argv, label="redis")
+        self.proc.wait_port(self.port, timeout=10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.proc:
             self.proc.kill()
-            self.proc.wait(10)
 
 
-class Beat:
+class Beat(Process):
     """A `celery -A config beat` subprocess with its schedule file in a temp folder."""
 
     def __init__(self, *, env: dict[str, str]):
         self.dir = tempfile.mkdtemp(prefix="beat-")
-        self.log = Path(self.dir) / "beat.log"
         env = {**env, "CELERY_BEAT_SCHEDULE_FILENAME": str(Path(self.dir) / "schedule")}
-        self.proc = subprocess.Popen(
-            [CELERY, "-A", "config", "beat", "-l", "INFO"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        argv = [CELERY, "-A", "config", "beat", "-l", "INFO"]
+        super().__init__(argv, env=env, label="beat", log=Path(self.dir) / "beat.log")
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+    def stop(self, timeout: float = 10) -> None:
+        super().stop(timeout)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Web:
+class Web(Process):
     """The web process as the README runs it: gunicorn on config.wsgi (AsgiWeb: uvicorn on config.asgi)."""
 
     def command(self) -> list[str]:
@@ -194,40 +285,16 @@ class Web:
 
     def __init__(self, *, env: dict[str, str]):
         self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="web-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(
-            self.command(),
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"web server exited: {self.output()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError("web server did not start")
+        super().__init__(self.command(), env=env, label="web")
+        try:
+            self.wait_port(self.port, timeout=30)
+        except BaseException:
+            self.stop()
+            raise
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 def _pg_bin(name: str) -> str:
@@ -241,7 +308,9 @@ def _pg_bin(name: str) -> str:
 
 
 class PrivatePostgres:
-    """A PostgreSQL cluster of the test's own (initdb in a temp folder, a free port)."""
+    """A PostgreSQL cluster of the test's own (initdb in a temp folder, a free port).
+
+    `pg_ctl` starts the server detached (it is not a `Process`): `destroy()` stops it."""
 
     def __init__(self) -> None:
         self.port = free_port()
