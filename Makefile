@@ -29,7 +29,7 @@ model:
 
 ## Opt-in: the whole practice loop against that real server (start `make model` first).
 test-model: venv
-	$(BIN)/pytest -m model -p no:randomly tests/test_real_model.py -s
+	REAL_MODEL_TESTS=1 $(BIN)/pytest -m model -p no:randomly tests/test_real_model.py -s
 
 ## Benchmark (issue 7): its own database and Redis db 13 on the local servers, its own web,
 ## worker and fake model processes; prints one table and writes bench/results/latest.md.

@@ -2,6 +2,7 @@
 
 import io
 import logging
+import os
 
 import pytest
 import redis
@@ -12,6 +13,9 @@ from rest_framework.test import APIClient
 from accounts.services import tokens_issue
 from common.logging import ContextFilter, JsonFormatter, RedactSecretsFilter
 from tests.factories import UserFactory
+
+# Against a real model server (`make model`): collected by `make test-model` only, never in a plain run.
+collect_ignore = [] if os.environ.get("REAL_MODEL_TESTS") else ["tests/test_real_model.py"]
 
 
 @pytest.fixture

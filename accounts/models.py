@@ -50,7 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Carried in every token ("ver"); a password change bumps it, so tokens issued before stop
     # working at once - access tokens included, not only the (blacklisted) refresh tokens.
-    token_version = models.PositiveIntegerField(default=0)
+    token_version = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = UserManager()
 

@@ -69,3 +69,7 @@ class ApiKeyStatusSerializer(serializers.Serializer):
         if key is None:
             return {"configured": False, "key_hint": None, "validated_at": None}
         return {"configured": True, "key_hint": f"…{key.key_hint}", "validated_at": key.validated_at}
+
+
+class AccountDeleteInputSerializer(serializers.Serializer):
+    password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)

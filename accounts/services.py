@@ -1,6 +1,7 @@
 import logging
 from datetime import timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -19,6 +20,7 @@ from common.exceptions import ApplicationError, ConflictError
 from llm import Credentials, LLMError, LLMErrorCode, service_credentials
 from llm.keys import validate_key
 
+logger = logging.getLogger(__name__)
 
 class InvalidCredentialsError(ApplicationError):
     status_code = 401
@@ -118,6 +120,33 @@ def _revoke_all_tokens(user: User) -> None:
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
 
 
+class AccountDeleteError(ApplicationError):
+    status_code = 400
+
+
+@transaction.atomic
+def user_delete(*, user: User, password: str) -> None:
+    """Delete the account and every row it owns: résumé, postings, sessions with their messages,
+    feedback and operations, the stored model key, its refresh tokens. Its tokens stop working at
+    once (no user to find). 409 OPERATION_IN_PROGRESS while one of its operations runs."""
+    if not user.check_password(password):
+        raise AccountDeleteError("The password is incorrect.", code="INVALID_CREDENTIALS")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.operations.filter(status__in=("pending", "processing")).exists():
+        raise ConflictError(
+            "An AI operation is still running; cancel it (POST /operations/{id}/cancel) or wait for it.",
+            code="OPERATION_IN_PROGRESS",
+        )
+    # simplejwt keeps refresh tokens with a nullable user (SET_NULL): they go explicitly, their
+    # blacklist entries with them. So do the admin-login records django-axes keeps by username.
+    OutstandingToken.objects.filter(user=user).delete()
+    AccessAttempt.objects.filter(username=user.email).delete()
+    AccessLog.objects.filter(username=user.email).delete()
+    AccessFailureLog.objects.filter(username=user.email).delete()
+    logger.info("account %s deleted", user.pk)
+    user.delete()
+
+
 class PasswordChangeError(ApplicationError):
     status_code = 400
 
@@ -142,8 +171,6 @@ def user_password_change(*, user: User, current_password: str, new_password: str
 
 
 # Users' own model keys ---------------------------------------------------------------------
-
-logger = logging.getLogger(__name__)
 
 
 class ModelKeyError(ApplicationError):

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.models import ModelApiKey
 from accounts.serializers import (
+    AccountDeleteInputSerializer,
     ApiKeyInputSerializer,
     ApiKeyStatusSerializer,
     LoginInputSerializer,
@@ -85,6 +86,18 @@ class UserViewSet(viewsets.GenericViewSet):
     def me(self, request):
         """The logged-in user."""
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=AccountDeleteInputSerializer, responses={204: None})
+    @problem_codes("INVALID_CREDENTIALS", "OPERATION_IN_PROGRESS", status={"INVALID_CREDENTIALS": 400})
+    @me.mapping.delete
+    def me_delete(self, request):
+        """Delete your account and everything it owns: résumé, postings, sessions, feedback, operations,
+        your model key. Your tokens stop working at once. 400 `INVALID_CREDENTIALS` for a wrong password;
+        409 `OPERATION_IN_PROGRESS` while one of your operations runs (cancel it first)."""
+        data = AccountDeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_delete(user=request.user, password=data.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
     @problem_codes("INVALID_CREDENTIALS", status={"INVALID_CREDENTIALS": 400})

@@ -32,8 +32,8 @@ class Data:
         with psycopg.connect(db_url, autocommit=True) as conn:
             conn.execute(
                 """
-                INSERT INTO users (id, password, is_superuser, email, is_active, is_staff, created_at)
-                SELECT gen_random_uuid(), '!bench', false, 'bench-' || i || '@example.com', true, false, now()
+                INSERT INTO users (id, password, is_superuser, email, is_active, is_staff, created_at, token_version)
+                SELECT gen_random_uuid(), '!bench', false, 'bench-' || i || '@example.com', true, false, now(), 0
                 FROM generate_series(0, %s - 1) i
                 """,
                 [users],

@@ -52,6 +52,13 @@ class Stack:
             "LOGIN_RATE_LIMIT_PER_EMAIL": "1000000/hour",
             "LOGIN_RATE_LIMIT_PER_ADDRESS": "1000000/hour",
             "REGISTER_RATE_LIMIT_PER_ADDRESS": "1000000/hour",
+            "QUESTION_RATE_LIMIT": "1000000/hour",
+            "REFRESH_RATE_LIMIT_PER_ADDRESS": "1000000/hour",
+            "PASSWORD_CHANGE_RATE_LIMIT": "1000000/hour",
+            "WRITE_RATE_LIMIT": "1000000/hour",
+            # ... and the waiters' caps above the waiting round's 1,000 (a few users wait on many).
+            "WAIT_MAX_PER_USER": "1000000",
+            "WAIT_MAX_PER_PROCESS": "1000000",
             "JWT_ACCESS_TOKEN_MINUTES": "240",
             "CELERY_METRICS_PORT": "0",
             "PYTHONUNBUFFERED": "1",

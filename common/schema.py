@@ -147,6 +147,12 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
         "This session's questions and answers would exceed 60,000 characters together; shorten this text or "
         "complete the session.",
     ),
+    "OPERATION_IN_PROGRESS": (
+        409,
+        "one of its operations is pending or processing; cancel it first",
+        "An AI operation is still running; cancel it (POST /operations/{id}/cancel) or wait for it.",
+    ),
+    "RETAKE_CONFLICT": (409, "too many retakes of one chain at the same moment", "Too many retakes at once."),
     # Operations.
     "OPERATION_NOT_FAILED": (
         409,

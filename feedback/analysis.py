@@ -15,13 +15,14 @@ from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field
 
 from interviews.models import InterviewSession, JobPosting, SessionMessage
+from interviews.questions import language_instruction
 from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, budget, complete_structured
 from llm.quality import is_phrase, is_prose, normalized
 
 logger = logging.getLogger(__name__)
 
 # Bump when the instructions or schema change, so stored results say which prompt made them.
-PROMPT_VERSION = "feedback-v2"
+PROMPT_VERSION = "feedback-v3"
 
 # Bounds the schema states (and servers that build a grammar from it enforce as they generate):
 # large enough for a real assessment, small enough for a small model's grammar builder.
@@ -174,10 +175,11 @@ def build_messages(data: AnalysisInput) -> list[dict[str, str]]:
             _job_posting_block(data.job_posting, description),
             _resume_block(resume or None),
             transcript,
-            "Assess this interview now.",
+            f"Assess this interview now. {language_instruction(data.job_posting)}",
         ]
     )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
 
 
 def analyze(data: AnalysisInput, *, credentials: Credentials) -> StructuredResult[FeedbackAnalysis]:

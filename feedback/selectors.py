@@ -1,6 +1,8 @@
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Avg, Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from feedback.analysis import AnalysisInput
@@ -35,3 +37,71 @@ def analysis_input_get(*, session_id, user: User) -> AnalysisInput | None:
     resume = Resume.objects.filter(user=user).values_list("content", flat=True).first()
     messages = list(session.messages.order_by("created_at", "id"))
     return AnalysisInput(session=session, job_posting=session.job_posting, resume=resume, messages=messages)
+
+
+# Progress over time -----------------------------------------------------------------------
+
+
+def _rounded(value) -> float | None:
+    """One decimal, half up (82.25 -> 82.3), from the database's exact numeric average."""
+    if value is None:
+        return None
+    return float(Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+DIMENSIONS = {
+    "technical_accuracy": "technical_accuracy_score",
+    "communication_clarity": "communication_clarity_score",
+    "problem_solving": "problem_solving_score",
+    "relevance": "relevance_score",
+}
+TREND_LENGTH = 20
+TOP_ROLES = 5
+
+
+def dashboard_get(*, user: User) -> dict[str, Any]:
+    """The user's progress, computed by the database in four queries whatever their history's size:
+    counts, score aggregates, the trend (last 20 scored sessions) and the top roles."""
+    exact = DecimalField(max_digits=9, decimal_places=4)
+    counts = InterviewSession.objects.filter(user=user).aggregate(
+        completed=Count("id", filter=Q(status=InterviewSession.Status.COMPLETED), distinct=True),
+        answered=Count("messages", filter=Q(messages__message_type=SessionMessage.MessageType.ANSWER)),
+    )
+    scored = InterviewFeedback.objects.filter(session__user=user)
+    scores = scored.aggregate(
+        average=Avg("overall_score", output_field=exact),
+        best=Max("overall_score"),
+        **{name: Avg(field, output_field=exact) for name, field in DIMENSIONS.items()},
+    )
+    trend = list(
+        scored.order_by(F("session__completed_at").desc(nulls_last=True), "-created_at").values(
+            "session_id", "overall_score", "session__completed_at", "session__job_posting__title"
+        )[:TREND_LENGTH]
+    )
+    roles = (
+        InterviewSession.objects.filter(user=user, status=InterviewSession.Status.COMPLETED, job_posting__isnull=False)
+        .values("job_posting__title")
+        .annotate(sessions=Count("id"))
+        .order_by("-sessions", "job_posting__title")[:TOP_ROLES]
+    )
+    return {
+        "completed_sessions": counts["completed"],
+        "questions_answered": counts["answered"],
+        "average_overall_score": _rounded(scores["average"]),
+        "best_overall_score": scores["best"],
+        "dimension_averages": {name: _rounded(scores[name]) for name in DIMENSIONS},
+        "score_trend": [
+            {
+                "session_id": row["session_id"],
+                "job_posting_title": row["session__job_posting__title"],
+                "completed_at": row["session__completed_at"],
+                "overall_score": row["overall_score"],
+            }
+            for row in reversed(trend)
+        ],
+        "top_roles": [{"title": row["job_posting__title"], "sessions": row["sessions"]} for row in roles],
+    }
+
+
+def session_messages(*, session: InterviewSession) -> QuerySet[SessionMessage]:
+    return session.messages.order_by("created_at", "id")

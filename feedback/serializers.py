@@ -66,3 +66,34 @@ class FeedbackSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class DimensionAveragesSerializer(serializers.Serializer):
+    technical_accuracy = serializers.FloatField(allow_null=True)
+    communication_clarity = serializers.FloatField(allow_null=True)
+    problem_solving = serializers.FloatField(allow_null=True)
+    relevance = serializers.FloatField(allow_null=True)
+
+
+class TrendPointSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    job_posting_title = serializers.CharField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    overall_score = ScoreField()
+
+
+class TopRoleSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    sessions = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    """Your progress: averages rounded to one decimal (half up); null where there is no feedback yet."""
+
+    completed_sessions = serializers.IntegerField()
+    questions_answered = serializers.IntegerField()
+    average_overall_score = serializers.FloatField(allow_null=True)
+    best_overall_score = serializers.IntegerField(allow_null=True)
+    dimension_averages = DimensionAveragesSerializer()
+    score_trend = TrendPointSerializer(many=True, help_text="The last 20 sessions with feedback, oldest first.")
+    top_roles = TopRoleSerializer(many=True, help_text="The 5 posting titles with most completed sessions.")

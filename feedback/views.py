@@ -9,7 +9,7 @@ from common.exceptions import NotFoundError
 from common.schema import problem_codes
 from common.throttling import FeedbackRateThrottle
 from feedback import selectors, services
-from feedback.serializers import FeedbackSerializer
+from feedback.serializers import DashboardSerializer, FeedbackSerializer
 from interviews.selectors import session_list
 from operations.views import accepted, accepted_schema
 
@@ -48,3 +48,18 @@ class SessionFeedbackViewSet(viewsets.GenericViewSet):
         if feedback is None:
             raise NotFoundError("No feedback has been generated for this session yet.", code="FEEDBACK_NOT_FOUND")
         return Response(FeedbackSerializer(feedback).data)
+
+
+class DashboardViewSet(viewsets.GenericViewSet):
+    """``/users/me/dashboard`` (registered on the users prefix; the users themselves are accounts')."""
+
+    @extend_schema(responses={200: DashboardSerializer})
+    @action(detail=False, methods=["get"], url_path="me/dashboard")
+    def dashboard(self, request):
+        """Your progress over time, computed by the database in a fixed number of queries.
+
+        Completed sessions, questions answered, the average and best overall score, each dimension's
+        average (null with no feedback), the score trend (the last 20 scored sessions, oldest
+        first) and your top 5 roles by completed sessions.
+        """
+        return Response(DashboardSerializer(selectors.dashboard_get(user=request.user)).data)

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 # Bounds on free text, shared with the serializers: large enough for real postings,
@@ -16,6 +17,7 @@ QUESTION_MAX = 5_000
 ANSWER_MAX = 20_000
 TECH_STACK_MAX_ITEMS = 50
 TECH_ITEM_MAX = 100
+LANGUAGE_MAX = 35
 
 
 class JobPosting(models.Model):
@@ -26,6 +28,8 @@ class JobPosting(models.Model):
     description = models.TextField()
     experience_level = models.CharField(max_length=EXPERIENCE_LEVEL_MAX, blank=True, default="")
     tech_stack = models.JSONField(default=list, blank=True)
+    # A BCP 47 tag (en, de, pt-BR), standardised: questions and feedback are written in it.
+    language = models.CharField(max_length=LANGUAGE_MAX, default="en", db_default="en")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -73,6 +77,12 @@ class InterviewSession(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     current_question_number = models.PositiveIntegerField(default=0)
+    # Retakes: attempts of one chain share its first session (`retake_of`; null on the first) and
+    # number 1, 2, 3... A database constraint keeps the numbers of a chain unique, whatever races.
+    attempt_number = models.PositiveIntegerField(default=1, db_default=1)
+    retake_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -82,8 +92,14 @@ class InterviewSession(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="sessions_user_created"),
+            # The dashboard's trend and the has_feedback filter walk a user's completed sessions.
+            models.Index(fields=["user", "status", "-completed_at"], name="sessions_user_status_done"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                Coalesce("retake_of", "id"), "attempt_number", name="sessions_one_attempt_number_per_chain"
+            ),
+            models.CheckConstraint(condition=Q(attempt_number__gte=1), name="sessions_attempt_number_positive"),
             models.CheckConstraint(
                 condition=Q(status__in=["active", "paused", "completed"]), name="sessions_status_valid"
             ),

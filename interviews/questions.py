@@ -22,7 +22,7 @@ from llm.quality import is_prose, normalized
 logger = logging.getLogger(__name__)
 
 # Bump when the instructions or schema change, so stored results say which prompt made them.
-PROMPT_VERSION = "question-v1"
+PROMPT_VERSION = "question-v2"
 
 QuestionType = Literal["technical", "behavioral", "situational"]
 
@@ -97,6 +97,16 @@ def _job_posting_block(job: JobPosting | None, description: str = "") -> str:
     )
 
 
+def language_instruction(job: JobPosting | None) -> str:
+    """What language the model writes in: the posting's (BCP 47). Put last in a prompt, so the static
+    instructions stay a common prefix (providers' prompt caching). Used by the feedback prompt too."""
+    tag = job.language if job is not None else "en"
+    return (
+        f'Write every text value in the language with the BCP 47 tag "{tag}"; keep the JSON keys exactly as '
+        "given, in English."
+    )
+
+
 def _so_far_block(messages: list[SessionMessage]) -> str:
     if not messages:
         return "<interview_so_far>\nNo question has been asked yet: this is the first one.\n</interview_so_far>"
@@ -128,7 +138,8 @@ def build_messages(data: QuestionInput) -> list[dict[str, str]]:
             _job_posting_block(data.job_posting, description),
             f"<resume>\n{resume}\n</resume>",
             so_far,
-            f"Ask question {asked + 1} now. Its type must be: {data.question_type}.",
+            f"Ask question {asked + 1} now. Its type must be: {data.question_type}. "
+            + language_instruction(data.job_posting),
         ]
     )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

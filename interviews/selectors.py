@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
@@ -18,7 +18,23 @@ def resume_get(*, user: User) -> Resume | None:
 
 
 def session_list(*, user: User) -> QuerySet[InterviewSession]:
-    return InterviewSession.objects.filter(user=user).select_related("job_posting")
+    """The user's sessions with their posting and their feedback's overall score (null without), in one query."""
+    return (
+        InterviewSession.objects.filter(user=user)
+        .select_related("job_posting")
+        .annotate(overall_score=F("feedback__overall_score"))
+    )
+
+
+def session_attempts(*, session: InterviewSession) -> QuerySet[InterviewSession]:
+    """Every attempt of the session's chain, oldest first, with its feedback's scores: one query."""
+    root = session.retake_of_id or session.pk
+    return (
+        InterviewSession.objects.filter(user_id=session.user_id)
+        .filter(Q(pk=root) | Q(retake_of_id=root))
+        .select_related("feedback")
+        .order_by("attempt_number", "created_at")
+    )
 
 
 def session_messages(*, session: InterviewSession) -> QuerySet[SessionMessage]:

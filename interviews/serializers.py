@@ -1,4 +1,5 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+import langcodes
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from common.fields import StrictCharField
@@ -19,6 +20,23 @@ class VerbatimTextField(StrictCharField):
         return super().run_validation(data)
 
 
+@extend_schema_field({"type": "string", "maxLength": m.LANGUAGE_MAX, "example": "pt-BR", "default": "en"})
+class LanguageTagField(StrictCharField):
+    """A BCP 47 language tag (en, de, pt-BR, zh-Hant), stored in its standard form (EN -> en, pt-br -> pt-BR)."""
+
+    default_error_messages = {"invalid_tag": "Enter a BCP 47 language tag, such as en, de or pt-BR."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", m.LANGUAGE_MAX)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not langcodes.tag_is_valid(value):
+            self.fail("invalid_tag")
+        return langcodes.standardize_tag(value)
+
+
 class JobPostingSerializer(serializers.ModelSerializer):
     """Input and output of /job-postings: title and description required, the rest optional."""
 
@@ -31,10 +49,21 @@ class JobPostingSerializer(serializers.ModelSerializer):
         max_length=m.TECH_STACK_MAX_ITEMS,
         required=False,
     )
+    language = LanguageTagField(required=False)
 
     class Meta:
         model = JobPosting
-        fields = ["id", "title", "company", "description", "experience_level", "tech_stack", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "company",
+            "description",
+            "experience_level",
+            "tech_stack",
+            "language",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
@@ -74,10 +103,29 @@ class MessageSerializer(serializers.ModelSerializer):
 
 class SessionSerializer(serializers.ModelSerializer):
     job_posting = JobPostingSummarySerializer(read_only=True, allow_null=True)
+    retake_of = serializers.UUIDField(
+        source="retake_of_id", read_only=True, allow_null=True, help_text="The chain's first attempt; null on it."
+    )
+    # Annotated by the list's and detail's query (one query, no N+1); a session just created or
+    # moved on (start, retake, pause, complete) has no feedback yet: null.
+    overall_score = serializers.IntegerField(
+        read_only=True, allow_null=True, default=None, help_text="The feedback's overall score, or null."
+    )
 
     class Meta:
         model = InterviewSession
-        fields = ["id", "job_posting", "status", "current_question_number", "created_at", "updated_at", "completed_at"]
+        fields = [
+            "id",
+            "job_posting",
+            "status",
+            "current_question_number",
+            "attempt_number",
+            "retake_of",
+            "overall_score",
+            "created_at",
+            "updated_at",
+            "completed_at",
+        ]
         read_only_fields = fields
 
 
@@ -131,3 +179,49 @@ class GenerateQuestionSerializer(serializers.Serializer):
     question_type = serializers.ChoiceField(
         choices=SessionMessage.QuestionType.choices, required=False, allow_null=True, default=None
     )
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    """One attempt of a chain, with its feedback's scores (null without feedback)."""
+
+    overall_score = serializers.SerializerMethodField()
+    technical_accuracy_score = serializers.SerializerMethodField()
+    communication_clarity_score = serializers.SerializerMethodField()
+    problem_solving_score = serializers.SerializerMethodField()
+    relevance_score = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InterviewSession
+        fields = [
+            "id",
+            "attempt_number",
+            "status",
+            "completed_at",
+            "overall_score",
+            "technical_accuracy_score",
+            "communication_clarity_score",
+            "problem_solving_score",
+            "relevance_score",
+        ]
+        read_only_fields = fields
+
+    @staticmethod
+    def _score(session: InterviewSession, name: str) -> int | None:
+        # `feedback` is select_related by the selector (the reverse one-to-one: None without one).
+        feedback = getattr(session, "feedback", None)
+        return getattr(feedback, name) if feedback is not None else None
+
+    def get_overall_score(self, obj) -> int | None:
+        return self._score(obj, "overall_score")
+
+    def get_technical_accuracy_score(self, obj) -> int | None:
+        return self._score(obj, "technical_accuracy_score")
+
+    def get_communication_clarity_score(self, obj) -> int | None:
+        return self._score(obj, "communication_clarity_score")
+
+    def get_problem_solving_score(self, obj) -> int | None:
+        return self._score(obj, "problem_solving_score")
+
+    def get_relevance_score(self, obj) -> int | None:
+        return self._score(obj, "relevance_score")

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from operations.models import Operation
 
 logger = logging.getLogger(__name__)
 
-JOB_POSTING_FIELDS = ("title", "company", "description", "experience_level", "tech_stack")
+JOB_POSTING_FIELDS = ("title", "company", "description", "experience_level", "tech_stack", "language")
 
 
 # Job postings -------------------------------------------------------------------------
@@ -315,3 +315,59 @@ def question_retry(operation: Operation) -> tuple[Operation, bool]:
     return question_request(
         session_id=operation.session_id, user=operation.user, question_type=operation.params.get("question_type")
     )
+
+
+# Retakes and deletion --------------------------------------------------------------------
+
+RETAKE_ATTEMPTS = 5
+
+
+def session_retake(*, session: InterviewSession) -> InterviewSession:
+    """A new active session on the same posting: the chain's next attempt.
+
+    The chain is the first attempt and every retake of it; the new one is numbered one above
+    the chain's highest. Two retakes at once would compute the same number: the database's
+    unique (chain, attempt_number) refuses the second insert, which then counts again.
+    """
+    if session.status != InterviewSession.Status.COMPLETED:
+        raise SessionStateError("Complete the session before retaking it.", code="SESSION_NOT_COMPLETED")
+    root = session.retake_of_id or session.pk
+    chain = InterviewSession.objects.filter(Q(pk=root) | Q(retake_of_id=root))
+    for _ in range(RETAKE_ATTEMPTS):
+        number = (chain.aggregate(n=Max("attempt_number"))["n"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return InterviewSession.objects.create(
+                    user_id=session.user_id,
+                    job_posting_id=session.job_posting_id,
+                    retake_of_id=root,
+                    attempt_number=number,
+                )
+        except IntegrityError:
+            logger.info("retake of chain %s: attempt %s taken by a concurrent retake; counting again", root, number)
+    raise ConflictError("Too many retakes of this session at once; please try again.", code="RETAKE_CONFLICT")
+
+
+class OperationInProgressError(ConflictError):
+    code = "OPERATION_IN_PROGRESS"
+    default_detail = "An AI operation is still running; cancel it (POST /operations/{id}/cancel) or wait for it."
+
+
+@transaction.atomic
+def session_delete(*, session: InterviewSession) -> None:
+    """Delete a session with its messages, feedback and operations (409 while one of them runs).
+
+    Under the session's row lock, so a worker storing its result waits for us (then finds the
+    session gone and stores nothing) or finishes first. The chain survives: if this was the
+    first attempt, the next one becomes the chain's first.
+    """
+    session = _lock_session(session)
+    if session.operations.filter(status__in=Operation.UNFINISHED).exists():
+        raise OperationInProgressError()
+    if session.retake_of_id is None:
+        successors = InterviewSession.objects.filter(retake_of=session).order_by("attempt_number", "created_at")
+        heir = successors.first()
+        if heir is not None:
+            successors.exclude(pk=heir.pk).update(retake_of=heir)
+            InterviewSession.objects.filter(pk=heir.pk).update(retake_of=None)
+    session.delete()

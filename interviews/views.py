@@ -10,6 +10,7 @@ from interviews import selectors, services
 from interviews.filters import SessionFilter
 from interviews.serializers import (
     AnswerCreateSerializer,
+    AttemptSerializer,
     GenerateQuestionSerializer,
     JobPostingSerializer,
     MessageSerializer,
@@ -86,6 +87,36 @@ class ResumeViewSet(viewsets.GenericViewSet):
 class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
+
+    @extend_schema(responses={204: None})
+    @problem_codes("OPERATION_IN_PROGRESS")
+    def destroy(self, request, pk=None):
+        """Delete the session with its messages, feedback and operations.
+
+        409 `OPERATION_IN_PROGRESS` while one of its operations is pending or processing: cancel it first.
+        A later attempt of the same chain becomes its first if this one was.
+        """
+        services.session_delete(session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={201: SessionSerializer})
+    @problem_codes("SESSION_NOT_COMPLETED", "RETAKE_CONFLICT")
+    @action(detail=True, methods=["post"])
+    def retake(self, request, pk=None):
+        """Practise the same posting again: a new active session, the chain's next attempt.
+
+        `attempt_number` is one above the chain's highest, `retake_of` the chain's first attempt.
+        400 `SESSION_NOT_COMPLETED` unless this session is completed.
+        """
+        session = services.session_retake(session=self.get_object())
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: AttemptSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def attempts(self, request, pk=None):
+        """Every attempt of this session's chain, oldest first, with each one's scores (null without feedback)."""
+        attempts = selectors.session_attempts(session=self.get_object())
+        return Response(AttemptSerializer(attempts, many=True).data)
 
     def get_queryset(self):
         return selectors.session_list(user=self.request.user)

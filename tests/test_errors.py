@@ -106,7 +106,7 @@ def test_unknown_url_is_404_even_without_a_token(api_client):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("delete", f"/api/v1/sessions/{UNKNOWN_ID}"),
+        ("delete", f"/api/v1/sessions/{UNKNOWN_ID}/messages"),
         ("put", f"/api/v1/sessions/{UNKNOWN_ID}"),
         ("get", f"/api/v1/sessions/{UNKNOWN_ID}/pause"),
         ("post", f"/api/v1/sessions/{UNKNOWN_ID}/messages"),

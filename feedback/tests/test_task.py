@@ -57,7 +57,7 @@ def test_pending_to_completed_stores_feedback_and_result(operation, fake_llm):
     assert feedback.operation_id == operation.id
     # Accounting for the bill: model, prompt version, tokens, latency.
     assert operation.llm_model == "gpt-5.4-mini"
-    assert operation.prompt_version == "feedback-v2"
+    assert operation.prompt_version == "feedback-v3"
     assert (operation.input_tokens, operation.output_tokens) == (1200, 350)
     assert operation.model_latency_ms is not None
     assert feedback.knowledge_gaps == VALID_FEEDBACK["knowledge_gaps"]

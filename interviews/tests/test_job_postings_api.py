@@ -33,6 +33,7 @@ def body_of(posting: JobPosting) -> dict:
         "description": posting.description,
         "experience_level": posting.experience_level,
         "tech_stack": posting.tech_stack,
+        "language": posting.language,
         "created_at": iso(posting.created_at),
         "updated_at": iso(posting.updated_at),
     }

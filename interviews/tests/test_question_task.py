@@ -58,7 +58,7 @@ def test_question_stored_session_advanced_result_as_messages_returns_it(session,
     assert question.question_type == "technical"  # the first of the session's mix
     assert session.current_question_number == 1
     assert operation.status == "completed"
-    assert (operation.llm_model, operation.prompt_version) == ("gpt-5.4-mini", "question-v1")
+    assert (operation.llm_model, operation.prompt_version) == ("gpt-5.4-mini", "question-v2")
     assert (operation.input_tokens, operation.output_tokens) == (1200, 350)
     # The result is exactly the message as GET /sessions/{id}/messages returns it.
     messages = auth_client(session.user).get(f"/api/v1/sessions/{session.id}/messages").json()
