@@ -24,9 +24,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email"]
     ordering = ["-created_at"]
-    readonly_fields = ["id", "password_status", "model_key", "created_at", "last_login"]
+    readonly_fields = ["id", "password_status", "model_key", "owns", "created_at", "last_login"]
     fieldsets = [
-        (None, {"fields": ["id", "email", "password_status", "model_key"]}),
+        (None, {"fields": ["id", "email", "password_status", "model_key", "owns"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["created_at", "last_login"]}),
     ]
@@ -50,3 +50,15 @@ class UserAdmin(BaseUserAdmin):
         if key is None:
             return "None (the service's key is used)"
         return f"…{key.key_hint}, last accepted by the provider {key.validated_at:%Y-%m-%d %H:%M} UTC"
+
+    @admin.display(description="owns")
+    def owns(self, obj):
+        # Through the reverse relations' names: accounts imports no app that builds on it.
+        counts = [
+            ("job postings", obj.job_postings.count()),
+            ("sessions", obj.interview_sessions.count()),
+            ("feedback", obj.interview_sessions.filter(feedback__isnull=False).count()),
+            ("operations", obj.operations.count()),
+            ("résumé", int(hasattr(obj, "resume"))),
+        ]
+        return ", ".join(f"{n} {label}" for label, n in counts)

@@ -22,6 +22,7 @@ from llm.keys import validate_key
 
 logger = logging.getLogger(__name__)
 
+
 class InvalidCredentialsError(ApplicationError):
     status_code = 401
     code = "INVALID_CREDENTIALS"

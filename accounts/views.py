@@ -17,7 +17,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from common.schema import problem_codes
+from common.schema import delete_body, problem_codes
 from common.throttling import (
     LoginAddressRateThrottle,
     LoginEmailRateThrottle,
@@ -87,7 +87,8 @@ class UserViewSet(viewsets.GenericViewSet):
         """The logged-in user."""
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=AccountDeleteInputSerializer, responses={204: None})
+    @extend_schema(responses={204: None})
+    @delete_body(AccountDeleteInputSerializer)
     @problem_codes("INVALID_CREDENTIALS", "OPERATION_IN_PROGRESS", status={"INVALID_CREDENTIALS": 400})
     @me.mapping.delete
     def me_delete(self, request):

@@ -201,6 +201,17 @@ def problem_codes(
     return decorator
 
 
+def delete_body(serializer: type[serializers.Serializer]) -> Callable[[F], F]:
+    """Document the body a DELETE takes (DELETE /users/me {password}): drf-spectacular documents
+    request bodies of POST, PUT and PATCH only."""
+
+    def decorator(func: F) -> F:
+        func._delete_body = serializer  # type: ignore[attr-defined]
+        return func
+
+    return decorator
+
+
 class JWTScheme(SimpleJWTScheme):
     """Our simplejwt subclass (common.authentication) is the same bearer scheme, ``jwtAuth``."""
 
@@ -239,6 +250,17 @@ WWW_AUTHENTICATE_HEADER = {
 class ProblemAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the problem-details responses of each operation."""
 
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        body = self._delete_body()
+        if operation is not None and body is not None:
+            ref = self.resolve_serializer(body, "request").ref
+            operation["requestBody"] = {"content": {"application/json": {"schema": ref}}, "required": True}
+        return operation
+
+    def _delete_body(self):
+        return getattr(self._handler(), "_delete_body", None) if self.method == "DELETE" else None
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = self.problem_codes()
@@ -254,7 +276,8 @@ class ProblemAutoSchema(AutoSchema):
         auth = self.get_auth()
         if auth and {} not in auth:
             codes += ["NOT_AUTHENTICATED", "INVALID_TOKEN"]
-        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+        takes_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        if takes_body or self._delete_body():
             codes += ["VALIDATION_ERROR", "MALFORMED_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "REQUEST_TOO_LARGE"]
         if "{" in self.path:
             codes.append("NOT_FOUND")

@@ -181,7 +181,6 @@ def build_messages(data: AnalysisInput) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-
 def analyze(data: AnalysisInput, *, credentials: Credentials) -> StructuredResult[FeedbackAnalysis]:
     """Run the model; output that fails the schema or :func:`check_output` is asked for once more,
     then AI_RESPONSE_INVALID."""

@@ -32,12 +32,21 @@ class SessionMessageInline(admin.TabularInline):
 
 @admin.register(InterviewSession)
 class InterviewSessionAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["short", "user_email", "job_posting", "status", "current_question_number", "created_at"]
+    list_display = [
+        "short",
+        "user_email",
+        "job_posting",
+        "status",
+        "attempt_number",
+        "current_question_number",
+        "created_at",
+    ]
     list_display_links = ["short"]
     list_filter = ["status", "created_at"]
     list_select_related = ["user", "job_posting"]
     search_fields = ["user__email"]
-    uuid_search_fields = ("pk", "job_posting_id")
+    # A pasted first attempt's id lists its whole chain (the retakes point at it).
+    uuid_search_fields = ("pk", "job_posting_id", "retake_of_id")
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = [
@@ -45,6 +54,8 @@ class InterviewSessionAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "user_link",
         "job_posting_link",
         "status",
+        "attempt_number",
+        "chain_link",
         "current_question_number",
         "created_at",
         "updated_at",
@@ -81,6 +92,12 @@ class InterviewSessionAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         except ObjectDoesNotExist:
             return "-"
         return admin_link(feedback, f"overall {feedback.overall_score}")
+
+    @admin.display(description="attempts")
+    def chain_link(self, obj):
+        root = obj.retake_of_id or obj.pk
+        url = reverse("admin:interviews_interviewsession_changelist")
+        return format_html('<a href="{}?q={}">every attempt of this chain</a>', url, root)
 
     @admin.display(description="operations")
     def operations_link(self, obj):

@@ -80,9 +80,7 @@ class InterviewSession(models.Model):
     # Retakes: attempts of one chain share its first session (`retake_of`; null on the first) and
     # number 1, 2, 3... A database constraint keeps the numbers of a chain unique, whatever races.
     attempt_number = models.PositiveIntegerField(default=1, db_default=1)
-    retake_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes"
-    )
+    retake_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

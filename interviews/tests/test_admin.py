@@ -103,3 +103,19 @@ def test_non_staff_user_is_sent_to_the_admin_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_sessions_show_their_attempt_and_chain_and_users_what_they_own(admin_client):
+    from tests.factories import FeedbackFactory, SessionFactory, completed_session_with_answers
+
+    first = completed_session_with_answers()
+    FeedbackFactory(session=first)
+    retake = SessionFactory(user=first.user, job_posting=first.job_posting, retake_of=first, attempt_number=2)
+
+    page = admin_client.get(f"/admin/interviews/interviewsession/{retake.pk}/change/").content.decode()
+    chain = admin_client.get(f"/admin/interviews/interviewsession/?q={first.pk}").content.decode()
+    user_page = admin_client.get(f"/admin/accounts/user/{first.user.pk}/change/").content.decode()
+
+    assert "every attempt of this chain" in page and f"?q={first.pk}" in page
+    assert str(retake.pk)[:8] in chain and str(first.pk)[:8] in chain
+    assert "1 job postings, 2 sessions, 1 feedback, 0 operations, 0 résumé" in user_page
