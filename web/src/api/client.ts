@@ -287,6 +287,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Send the bearer token (default true). Login, register and refresh send none. */
   auth?: boolean;
+  /** On 401 `INVALID_TOKEN`, refresh and replay (default true). Logout does not. */
+  refresh?: boolean;
 }
 
 export interface ApiResponse<T> {
@@ -350,7 +352,7 @@ export class ApiClient {
     const token = auth ? this.tokens.access : null;
     let response = await this.fetchOnce(method, path, options, token);
 
-    if (response.status === 401 && auth && token) {
+    if (response.status === 401 && auth && token && options.refresh !== false) {
       const problem = await parseProblem(response);
       if (problem.code !== 'INVALID_TOKEN') throw problem;
       const fresh = await this.renewAccess(token); // throws (and logs out) when it can't

@@ -36,7 +36,8 @@ export const auth = {
   async logout(): Promise<void> {
     const refresh_token = api.tokens.refresh;
     try {
-      if (refresh_token) await api.post<void>('/auth/logout', { refresh_token });
+      // The refresh token in the body is the credential; a 401 here needs no refresh.
+      if (refresh_token) await api.post<void>('/auth/logout', { refresh_token }, { refresh: false });
     } finally {
       api.logOut('logout');
     }
