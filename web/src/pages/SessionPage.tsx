@@ -61,9 +61,6 @@ export function SessionPage({ params }: { params: Record<string, string> }) {
       announce('The next question is ready.');
       void detail.reload();
     },
-    onFinished: (op) => {
-      if (op.status === 'failed') announce(`The question could not be written: ${op.error_message ?? 'unknown error'}`);
-    },
   });
 
   const analysis = useOperation<Feedback>({
@@ -75,9 +72,6 @@ export function SessionPage({ params }: { params: Record<string, string> }) {
       else void feedback.reload();
       void detail.reload();
       void attempts.reload();
-    },
-    onFinished: (op) => {
-      if (op.status === 'failed') announce(`The feedback could not be written: ${op.error_message ?? 'unknown error'}`);
     },
   });
 
