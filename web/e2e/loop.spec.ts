@@ -79,11 +79,24 @@ test('register → résumé → posting → session → 3 answers → complete �
   await expect(page.getByTestId('status')).toHaveText('Your feedback is ready.');
   await shot(page, '04-feedback');
 
+  // A retake: a new attempt on the same posting, both side by side.
+  await page.getByTestId('retake').click();
+  await expect(page.getByTestId('session-meta')).toContainText('Attempt 2');
+  await expect(page.getByTestId('attempts')).toBeVisible();
+  await expect(page.getByTestId('attempts').getByRole('columnheader')).toHaveText(['Attempt 1', 'Attempt 2 (this one)']);
+  await shot(page, '05-retake');
+
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await expect(page.getByTestId('session-item')).toHaveCount(2);
+  await page.getByLabel('Feedback').selectOption('true');
+  await expect(page.getByTestId('session-item')).toHaveCount(1);
+  await shot(page, '06-sessions');
+
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByTestId('stat-completed')).toHaveText('1');
   await expect(page.getByTestId('trend-chart')).toBeVisible();
   await expect(page.getByTestId('trend-point')).toHaveCount(1);
-  await shot(page, '05-dashboard');
+  await shot(page, '07-dashboard');
 
   await page.getByRole('link', { name: 'Settings' }).click();
   if (mock) {
@@ -92,7 +105,7 @@ test('register → résumé → posting → session → 3 answers → complete �
     await expect(page.getByTestId('api-key-status')).toContainText('…abcd');
     await expect(page.getByLabel('Replace with a new key')).toHaveValue('');
   }
-  await shot(page, '06-settings');
+  await shot(page, '08-settings');
 
   // The updates came over the event stream; with the mock's 4-second tokens, the
   // access token expired on the way and was refreshed without the user noticing.
@@ -105,13 +118,16 @@ test('register → résumé → posting → session → 3 answers → complete �
 
 test('field errors appear beside their fields, the detail above the form', async ({ page }) => {
   await page.goto('/register');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeInViewport();
   await page.getByLabel('Email').fill('not-an-email');
   await page.getByLabel('Password').fill('short');
   await page.getByTestId('register-submit').click();
   await expect(page.getByRole('alert')).toBeVisible();
   await expect(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByTestId('field-error').first()).toBeVisible();
-  await shot(page, '07-register-errors');
+  await shot(page, '09-register-errors');
 });
 
 test('a failed question shows its message and Retry; the stream falls back to long-polling', async ({ page }) => {
@@ -124,7 +140,7 @@ test('a failed question shows its message and Retry; the stream falls back to lo
 
   await page.getByTestId('next-question').click();
   await expect(page.getByTestId('question-operation-failure')).toHaveText(/not responding/);
-  await shot(page, '08-failed');
+  await shot(page, '10-failed');
   await page.getByTestId('question-operation-retry').click();
   await expect(page.getByTestId('answer-input')).toBeVisible();
   await expect(page.getByTestId('question')).toHaveCount(1);

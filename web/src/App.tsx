@@ -126,8 +126,8 @@ function Layout() {
           </ul>
         </nav>
       </header>
-      <StatusRegion />
       <main id="main" ref={mainRef} tabIndex={-1}>
+        <StatusRegion />
         {content}
       </main>
     </>

@@ -337,9 +337,10 @@ export function SessionPage({ params }: { params: Record<string, string> }) {
           <button type="button" className="button" disabled={actionBusy} onClick={() => void retake()} data-testid="retake">
             Retake this interview
           </button>
-          {attempts.data && attempts.data.length > 1 && <AttemptsTable attempts={attempts.data} currentId={id} />}
         </div>
       )}
+
+      {attempts.data && attempts.data.length > 1 && <AttemptsTable attempts={attempts.data} currentId={id} />}
 
       <div className="danger-zone">
         <h2>Delete</h2>
