@@ -1,5 +1,14 @@
 # One image for every process of the service (web, worker, beat, flower, migrate):
 # docker-compose.yml picks the command. Python 3.11, as on the development machines.
+
+# The reference web client, built once; the web process serves web/dist at /.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -13,6 +22,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+COPY --from=web /web/dist /app/web/dist
 
 # Admin static files go into the image (WhiteNoise serves them). Collected with the local
 # settings: the production ones refuse to import without this deployment's secrets, and the

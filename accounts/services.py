@@ -135,7 +135,7 @@ def user_delete(*, user: User, password: str) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.operations.filter(status__in=("pending", "processing")).exists():
         raise ConflictError(
-            "An AI operation is still running; cancel it (POST /operations/{id}/cancel) or wait for it.",
+            "An AI request is still running here. Cancel it first, or wait for it to finish.",
             code="OPERATION_IN_PROGRESS",
         )
     # simplejwt keeps refresh tokens with a nullable user (SET_NULL): they go explicitly, their

@@ -150,7 +150,7 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
     "OPERATION_IN_PROGRESS": (
         409,
         "one of its operations is pending or processing; cancel it first",
-        "An AI operation is still running; cancel it (POST /operations/{id}/cancel) or wait for it.",
+        "An AI request is still running here. Cancel it first, or wait for it to finish.",
     ),
     "RETAKE_CONFLICT": (409, "too many retakes of one chain at the same moment", "Too many retakes at once."),
     # Operations.

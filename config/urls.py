@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from common import health, metrics_view
+from common import health, metrics_view, web
 
 # Each app owns its endpoints. Paths carry no trailing slash (contract/API.md); ids are
 # UUIDs, anything else is a 404.
@@ -23,6 +23,9 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
+    # The web client's own routes (/sessions/…, /dashboard): its index.html. Last, and never for
+    # the API, the admin or static files, whose unknown paths stay 404s.
+    re_path(r"^(?!api/|admin/|static/|metrics$|healthz$|readyz$)(?P<path>.*)$", web.spa_index, name="web-client"),
 ]
 
 handler400 = "common.views.bad_request"

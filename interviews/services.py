@@ -326,17 +326,18 @@ def session_retake(*, session: InterviewSession) -> InterviewSession:
     """A new active session on the same posting: the chain's next attempt.
 
     The chain is the first attempt and every retake of it; the new one is numbered one above
-    the chain's highest. Two retakes at once would compute the same number: the database's
-    unique (chain, attempt_number) refuses the second insert, which then counts again.
+    the chain's highest. Concurrent retakes queue on the first attempt's row lock; the database's
+    unique (chain, attempt_number) is the guarantee behind it (a loser would count again).
     """
     if session.status != InterviewSession.Status.COMPLETED:
         raise SessionStateError("Complete the session before retaking it.", code="SESSION_NOT_COMPLETED")
     root = session.retake_of_id or session.pk
     chain = InterviewSession.objects.filter(Q(pk=root) | Q(retake_of_id=root))
     for _ in range(RETAKE_ATTEMPTS):
-        number = (chain.aggregate(n=Max("attempt_number"))["n"] or 0) + 1
         try:
             with transaction.atomic():
+                InterviewSession.objects.select_for_update().filter(pk=root).only("pk").first()
+                number = (chain.aggregate(n=Max("attempt_number"))["n"] or 0) + 1
                 return InterviewSession.objects.create(
                     user_id=session.user_id,
                     job_posting_id=session.job_posting_id,
@@ -350,7 +351,7 @@ def session_retake(*, session: InterviewSession) -> InterviewSession:
 
 class OperationInProgressError(ConflictError):
     code = "OPERATION_IN_PROGRESS"
-    default_detail = "An AI operation is still running; cancel it (POST /operations/{id}/cancel) or wait for it."
+    default_detail = "An AI request is still running here. Cancel it first, or wait for it to finish."
 
 
 @transaction.atomic

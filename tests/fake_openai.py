@@ -65,6 +65,9 @@ def wanted_schema(request: dict[str, Any]) -> str | None:
     return None
 
 
+# How long a question takes when the posting says "[slow]" (tests/test_browser.py cancels one).
+SLOW_SECONDS = 4.0
+
 # The answer to manage.py check_model's probe.
 PROBE_ANSWER = {"city": "Paris", "country": "France"}
 
@@ -193,7 +196,10 @@ class FakeOpenAI:
             wanted = wanted_schema(request)
             if self.default.kind == "feedback":  # a feedback default answers feedback requests only
                 if wanted == "GeneratedQuestion":
-                    return self._fresh_question(request)
+                    reply = self._fresh_question(request)
+                    if "[slow]" in json.dumps(request.get("messages", [])):  # the browser tests' slow model
+                        reply.delay = max(reply.delay, SLOW_SECONDS)
+                    return reply
                 if wanted == "ModelProbe":
                     return Reply(content=json.dumps(PROBE_ANSWER))
             return self.default

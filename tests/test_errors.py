@@ -90,7 +90,7 @@ def test_drf_not_found_is_problem_details(client_a):
         f"/api/v1/sessions/{UNKNOWN_ID}/nope",
         "/api/v1/sessions/not.a.uuid",
         "/api/v2/job-postings",
-        "/nope",
+        "/static/nope.js",
     ],
 )
 def test_unknown_url_is_404_problem_details(client_a, path):

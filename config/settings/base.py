@@ -178,6 +178,13 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# The reference web client (web/, built by `make run` or `npm run build` into web/dist), served
+# at / (common/web.py): its hashed assets cached for a year, index.html never.
+WEB_CLIENT_DIR = Path(env("WEB_CLIENT_DIR", default=str(BASE_DIR / "web" / "dist")))
+WHITENOISE_ROOT = str(WEB_CLIENT_DIR) if WEB_CLIENT_DIR.is_dir() else None
+WHITENOISE_INDEX_FILE = True
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/?assets/.+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

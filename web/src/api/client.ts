@@ -16,7 +16,15 @@ export function resolveApiBase(configured: string | undefined): string {
   return base.replace(/\/+$/, '');
 }
 
-export const API_BASE = resolveApiBase(import.meta.env.VITE_API_BASE);
+declare global {
+  interface Window {
+    /** Set by whoever serves index.html to point a built app at an API on another origin. */
+    __API_BASE__?: string;
+  }
+}
+
+const runtimeBase = typeof window !== 'undefined' ? window.__API_BASE__ : undefined;
+export const API_BASE = resolveApiBase(runtimeBase ?? import.meta.env.VITE_API_BASE);
 
 // --- Errors -------------------------------------------------------------------------
 
