@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import ModelApiKey, User
+from common.authentication import forget_user
 
 # simplejwt's blacklist admin pages list every refresh token in full: credentials, not for a page.
 for _model in (OutstandingToken, BlacklistedToken):
@@ -31,6 +32,15 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["created_at", "last_login"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        forget_user(obj.pk)  # a deactivation takes effect at once, not when the cached user lapses
+
+    def delete_model(self, request, obj):
+        user_id = obj.pk
+        super().delete_model(request, obj)
+        forget_user(user_id)
 
     @admin.display(description="password")
     def password_status(self, obj):

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ModelApiKey, User, normalize_email
 from common import crypto
-from common.authentication import TOKEN_VERSION_CLAIM, token_user_id
+from common.authentication import TOKEN_VERSION_CLAIM, forget_user, token_user_id
 from common.exceptions import ApplicationError, ConflictError
 from llm import Credentials, LLMError, LLMErrorCode, service_credentials
 from llm.keys import validate_key
@@ -117,6 +117,8 @@ def _revoke_all_tokens(user: User) -> None:
     """Every refresh token of the user blacklisted, every access token outdated (token_version)."""
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
     user.refresh_from_db(fields=["token_version"])
+    transaction.on_commit(lambda: forget_user(user.pk))
+    forget_user(user.pk)
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True)
 
@@ -145,7 +147,10 @@ def user_delete(*, user: User, password: str) -> None:
     AccessLog.objects.filter(username=user.email).delete()
     AccessFailureLog.objects.filter(username=user.email).delete()
     logger.info("account %s deleted", user.pk)
+    user_id = user.pk
     user.delete()
+    forget_user(user_id)
+    transaction.on_commit(lambda: forget_user(user_id))
 
 
 class PasswordChangeError(ApplicationError):

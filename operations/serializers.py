@@ -1,6 +1,9 @@
 """The Operation as clients see it. Types are the registry's (operations/registry.py): nothing here
 knows what the work is; ``result`` is documented as one of the registered result shapes."""
 
+from datetime import UTC, datetime
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -119,3 +122,32 @@ class OperationSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+FIELDS = tuple(OperationSerializer.Meta.fields)
+
+
+def _iso(value: datetime | None) -> str | None:
+    # As DRF's DateTimeField renders it (UTC, "Z").
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def operation_data(operation: Operation | dict[str, Any]) -> dict[str, Any]:
+    """Exactly ``OperationSerializer(operation).data``, from an instance or a ``values()`` row, without
+    the serializer's per-call field building: the poll, the 202 and the waiters' hot path."""
+    get = operation.__getitem__ if isinstance(operation, dict) else operation.__getattribute__
+    return {
+        "id": str(get("id")),
+        "operation_type": get("operation_type"),
+        "status": get("status"),
+        "result": get("result"),
+        "error_code": get("error_code"),
+        "error_message": get("error_message"),
+        "created_at": _iso(get("created_at")),
+        "updated_at": _iso(get("updated_at")),
+        "started_at": _iso(get("started_at")),
+        "finished_at": _iso(get("finished_at")),
+    }

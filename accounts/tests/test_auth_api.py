@@ -433,3 +433,58 @@ def test_signed_token_with_a_non_uuid_user_id_is_401_not_500(api_client):
     refreshed = api_client.post("/api/v1/auth/refresh", {"refresh_token": str(refresh)}, format="json")
     assert refreshed.status_code == 401
     assert refreshed.json()["code"] == "INVALID_TOKEN"
+
+
+# The cached user (common/authentication.py) -------------------------------------------------
+
+
+def test_an_authenticated_request_reads_the_user_from_the_cache_after_the_first(user, django_assert_num_queries):
+    from django.core.cache import cache
+
+    client = auth_client(user)
+    assert client.get(ME).status_code == 200
+    cached = cache.get(f"auth-user:{user.pk}")
+    assert cached is not None and cached.pk == user.pk
+    assert "password" not in cached.__dict__  # the hash stays out of the cache
+
+    with django_assert_num_queries(0):
+        assert client.get(ME).json()["email"] == user.email
+
+
+def test_a_deactivation_in_the_admin_takes_effect_at_once(user, client):
+    api = auth_client(user)
+    assert api.get(ME).status_code == 200  # now cached
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    change = client.get(f"/admin/accounts/user/{user.pk}/change/")
+    assert change.status_code == 200
+    form = change.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.pop("is_active")  # an unticked box is not sent
+    saved = client.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
+
+    assert not User.objects.get(pk=user.pk).is_active
+    assert api.get(ME).json() == INVALID_ACCESS
+
+
+def test_a_deletion_in_the_admin_takes_effect_at_once(user, client):
+    api = auth_client(user)
+    assert api.get(ME).status_code == 200
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"}).status_code == 302
+
+    assert api.get(ME).json() == INVALID_ACCESS
+
+
+def test_a_password_change_takes_effect_at_once_for_a_cached_user(user):
+    api = auth_client(user)
+    assert api.get(ME).status_code == 200
+    changed = api.post(
+        "/api/v1/users/me/password",
+        {"current_password": PASSWORD, "new_password": "a-brand-new-passphrase-7"},
+        format="json",
+    )
+    assert changed.status_code == 204, changed.content
+
+    assert api.get(ME).json() == INVALID_ACCESS

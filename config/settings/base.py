@@ -252,6 +252,11 @@ AXES_LOCKOUT_CALLABLE = "common.views.admin_locked_out"
 # The client address as the throttles see it (REMOTE_ADDR, or behind NUM_PROXIES trusted proxies).
 AXES_CLIENT_IP_CALLABLE = "common.throttling.client_address"
 
+# Seconds an authenticated user stays in the cache (common/authentication.py): a password change,
+# a deletion and an admin's deactivation drop it at once; anything else done to a user around
+# the services shows within this long.
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=60)
+
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interview feedback API",
@@ -523,3 +528,6 @@ CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=9808)
 # Concurrent waiters (long-polls and streams) per user and per web process; past either, 429.
 WAIT_MAX_PER_USER = env.int("WAIT_MAX_PER_USER", default=10)
 WAIT_MAX_PER_PROCESS = env.int("WAIT_MAX_PER_PROCESS", default=2000)
+# Threads of one web process serving the API (config/asgi.py); its database pool (DB_POOL_MAX_SIZE)
+# should be at least this large.
+WEB_THREADS = env.int("WEB_THREADS", default=8)

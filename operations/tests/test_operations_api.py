@@ -1,5 +1,6 @@
 """The read-only polling API: GET /operations and GET /operations/{id}."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -301,3 +302,18 @@ def test_events_of_another_users_operation_is_404(client_b, user):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "state", [{}, {"processing": True}, {"completed": True}, {"failed": True}, {"cancelled": True}]
+)
+def test_the_hand_written_representation_is_the_serializers(state):
+    """operation_data (the hot path) says exactly what OperationSerializer says, from an instance or a row."""
+    from operations.serializers import FIELDS, OperationSerializer, operation_data
+
+    operation = OperationFactory(**state)
+    operation.refresh_from_db()
+    expected = json.loads(json.dumps(OperationSerializer(operation).data))
+    row = Operation.objects.filter(pk=operation.pk).values(*FIELDS).get()
+    assert json.loads(json.dumps(operation_data(operation))) == expected
+    assert json.loads(json.dumps(operation_data(row))) == expected
