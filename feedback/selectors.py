@@ -7,10 +7,11 @@ from django.db.models import Avg, Count, DecimalField, Exists, F, Max, OuterRef,
 from accounts.models import User
 from feedback.analysis import AnalysisInput
 from feedback.models import InterviewFeedback
-from interviews.models import InterviewSession, Resume, SessionMessage
+from interviews.models import InterviewSession, SessionMessage
+from interviews.selectors import resume_subquery
 
 
-def session_for_feedback(*, session_id, user: User) -> QuerySet[InterviewSession]:
+def session_for_feedback(*, session_id, user: User | uuid.UUID) -> QuerySet[InterviewSession]:
     """The user's session (none for a malformed id) with what the feedback checks need, in one query:
     ``has_answer`` and ``has_feedback``."""
     try:
@@ -29,14 +30,21 @@ def feedback_get(*, session: InterviewSession) -> InterviewFeedback | None:
     return InterviewFeedback.objects.filter(session=session).first()
 
 
-def analysis_input_get(*, session_id, user: User) -> AnalysisInput | None:
-    """The session (still owned by ``user``) with its posting, résumé and ordered messages."""
-    session = session_for_feedback(session_id=session_id, user=user).select_related("job_posting").first()
+def analysis_input_get(*, session_id, user_id) -> AnalysisInput | None:
+    """The session (still owned by the user) with its user, posting and résumé, then its ordered
+    messages: two queries."""
+    session = (
+        session_for_feedback(session_id=session_id, user=user_id)
+        .select_related("job_posting", "user")
+        .annotate(resume_content=resume_subquery())
+        .first()
+    )
     if session is None:
         return None
-    resume = Resume.objects.filter(user=user).values_list("content", flat=True).first()
     messages = list(session.messages.order_by("created_at", "id"))
-    return AnalysisInput(session=session, job_posting=session.job_posting, resume=resume, messages=messages)
+    return AnalysisInput(
+        session=session, job_posting=session.job_posting, resume=session.resume_content, messages=messages
+    )
 
 
 # Progress over time -----------------------------------------------------------------------

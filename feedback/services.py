@@ -73,11 +73,11 @@ def feedback_analyze(operation: Operation) -> StructuredResult[analysis.Feedback
 
     Raises ApplicationError if the session may no longer be analysed, LLMError on model failure.
     """
-    data = selectors.analysis_input_get(session_id=operation.session_id, user=operation.user)
+    data = selectors.analysis_input_get(session_id=operation.session_id, user_id=operation.user_id)
     if data is None:
         raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
     _check_can_analyse(data.session)
-    credentials = model_credentials(user=operation.user)
+    credentials = model_credentials(user=data.session.user)
     if credentials is None:  # the service's key was removed and the user has none
         raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no model key")
     operation.key_kind = credentials.kind  # recorded when the operation finishes

@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
@@ -15,6 +15,11 @@ def job_posting_list(*, user: User) -> QuerySet[JobPosting]:
 
 def resume_get(*, user: User) -> Resume | None:
     return Resume.objects.filter(user=user).first()
+
+
+def resume_subquery() -> Subquery:
+    """The résumé text of the session's user, as an annotation on sessions (one query, not two)."""
+    return Subquery(Resume.objects.filter(user=OuterRef("user_id")).values("content")[:1])
 
 
 def session_list(*, user: User) -> QuerySet[InterviewSession]:
@@ -41,7 +46,7 @@ def session_messages(*, session: InterviewSession) -> QuerySet[SessionMessage]:
     return session.messages.order_by("created_at", "id")
 
 
-def session_for_question(*, session_id, user: User) -> QuerySet[InterviewSession]:
+def session_for_question(*, session_id, user: User | uuid.UUID) -> QuerySet[InterviewSession]:
     """The user's session (none for a malformed id) with what the question checks need, in one
     query: ``has_open_question`` and ``question_count``."""
     try:
@@ -54,15 +59,21 @@ def session_for_question(*, session_id, user: User) -> QuerySet[InterviewSession
     )
 
 
-def question_input_get(*, session_id, user: User, question_type: str | None) -> QuestionInput | None:
-    """The session (still owned by ``user``) with its posting, résumé and ordered messages.
+def question_input_get(*, session_id, user_id, question_type: str | None) -> QuestionInput | None:
+    """The session (still owned by the user) with its user, posting and résumé, then its ordered
+    messages: two queries.
 
     ``question_type`` None lets the generator choose the type that keeps the session's mix.
     """
-    session = session_for_question(session_id=session_id, user=user).select_related("job_posting").first()
+    session = (
+        session_for_question(session_id=session_id, user=user_id)
+        .select_related("job_posting", "user")
+        .annotate(resume_content=resume_subquery())
+        .first()
+    )
     if session is None:
         return None
-    resume = Resume.objects.filter(user=user).values_list("content", flat=True).first()
+    resume = session.resume_content
     messages = list(session.messages.order_by("created_at", "id"))
     if question_type is None:
         asked = [m.question_type for m in messages if m.message_type == SessionMessage.MessageType.QUESTION]

@@ -263,12 +263,12 @@ def question_generate(operation: Operation) -> StructuredResult[questions.Genera
     Raises ApplicationError if the session may no longer get a question, LLMError on model failure.
     """
     data = selectors.question_input_get(
-        session_id=operation.session_id, user=operation.user, question_type=operation.params.get("question_type")
+        session_id=operation.session_id, user_id=operation.user_id, question_type=operation.params.get("question_type")
     )
     if data is None:
         raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
     _check_can_ask(data.session)
-    credentials = model_credentials(user=operation.user)
+    credentials = model_credentials(user=data.session.user)
     if credentials is None:  # the service's key was removed and the user has none
         raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no model key")
     operation.key_kind = credentials.kind  # recorded when the operation finishes

@@ -25,7 +25,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,7 +35,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 from common.exceptions import ConflictError
 from operations import metrics, registry
 from operations.models import Operation
-from operations.notify import notify_status
+from operations.notify import CHANNEL, notify_status
 
 logger = logging.getLogger(__name__)
 
@@ -120,26 +120,60 @@ def operation_claim(*, operation_id: uuid.UUID | str, attempt: int | None = None
     whose last claim was ``attempt`` (a Celery retry, or a re-dispatch after the lease expired).
     """
     now = timezone.now()
+    lease = now + timedelta(seconds=settings.OPERATION_LEASE_SECONDS)
+    claim = _claim_postgresql if connection.vendor == "postgresql" else _claim_portable
+    operation = claim(operation_id, attempt, now, lease)
+    if operation is not None and operation.attempts == 1:
+        metrics.QUEUE_WAIT.labels(operation.operation_type).observe((now - operation.created_at).total_seconds())
+    return operation
+
+
+# On PostgreSQL the claim is one statement, in one round trip: the conditional UPDATE, the
+# notification (delivered with the UPDATE's commit, never before) and the claimed row.
+_CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE {table} SET status = %(processing)s, attempts = attempts + 1,
+        started_at = COALESCE(started_at, %(now)s), lease_expires_at = %(lease)s, updated_at = %(now)s
+    WHERE id = %(id)s AND {condition}
+    RETURNING *
+)
+SELECT claimed.*, pg_notify(%(channel)s, claimed.id::text || ':' || %(processing)s) FROM claimed
+"""
+
+
+def _claim_postgresql(operation_id, attempt: int | None, now, lease) -> Operation | None:
+    try:
+        pk = uuid.UUID(str(operation_id))
+    except ValueError:
+        return None
+    condition = "status = %(pending)s" if attempt is None else "status = %(processing)s AND attempts = %(attempt)s"
+    sql = _CLAIM_SQL.format(table=connection.ops.quote_name(Operation._meta.db_table), condition=condition)
+    params = {
+        "id": pk,
+        "now": now,
+        "lease": lease,
+        "attempt": attempt,
+        "pending": Status.PENDING,
+        "processing": Status.PROCESSING,
+        "channel": CHANNEL,
+    }
+    return next(iter(Operation.objects.raw(sql, params)), None)
+
+
+def _claim_portable(operation_id, attempt: int | None, now, lease) -> Operation | None:
     rows = Operation.objects.filter(pk=operation_id)
     if attempt is None:
         rows = rows.filter(status=Status.PENDING)
     else:
         rows = rows.filter(status=Status.PROCESSING, attempts=attempt)
-    with transaction.atomic():
-        updated = rows.update(
-            status=Status.PROCESSING,
-            attempts=F("attempts") + 1,
-            started_at=Coalesce(F("started_at"), now),
-            lease_expires_at=now + timedelta(seconds=settings.OPERATION_LEASE_SECONDS),
-            updated_at=now,
-        )
-        if not updated:
-            return None
-        notify_status(operation_id=operation_id, status=Status.PROCESSING)
-    operation = Operation.objects.select_related("session", "user").get(pk=operation_id)
-    if operation.attempts == 1:
-        metrics.QUEUE_WAIT.labels(operation.operation_type).observe((now - operation.created_at).total_seconds())
-    return operation
+    updated = rows.update(
+        status=Status.PROCESSING,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), now),
+        lease_expires_at=lease,
+        updated_at=now,
+    )  # (no notification to send: waiters poll on other databases)
+    return Operation.objects.get(pk=operation_id) if updated else None
 
 
 def operation_extend_lease(*, operation: Operation, seconds: float) -> bool:
@@ -172,7 +206,8 @@ def operation_complete(*, operation: Operation, result: Any, accounting: dict[st
     result = registry.get(operation.operation_type).serialize_result(result)
     now = timezone.now()
     extra = {k: v for k, v in (accounting or {}).items() if k in ACCOUNTING_FIELDS}
-    with transaction.atomic():
+    # No savepoint: a failed UPDATE aborts the caller's transaction anyway (one round trip less).
+    with transaction.atomic(savepoint=False):
         updated = _held(operation).update(
             status=Status.COMPLETED,
             result=result,
@@ -193,7 +228,7 @@ def operation_complete(*, operation: Operation, result: Any, accounting: dict[st
 def operation_fail(*, operation: Operation, error_code: str, error_message: str) -> bool:
     """Mark failed with a stable code and a user-facing message, only while the claim is held."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         updated = _held(operation).update(
             status=Status.FAILED,
             error_code=error_code,
