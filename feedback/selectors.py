@@ -11,7 +11,7 @@ from interviews.models import InterviewSession, SessionMessage
 from interviews.selectors import resume_subquery
 
 
-def session_for_feedback(*, session_id, user: User | uuid.UUID) -> QuerySet[InterviewSession]:
+def session_for_feedback(*, session_id, user: User) -> QuerySet[InterviewSession]:
     """The user's session (none for a malformed id) with what the feedback checks need, in one query:
     ``has_answer`` and ``has_feedback``."""
     try:
@@ -31,17 +31,22 @@ def feedback_get(*, session: InterviewSession) -> InterviewFeedback | None:
 
 
 def analysis_input_get(*, session_id, user_id) -> AnalysisInput | None:
-    """The session (still owned by the user) with its user, posting and résumé, then its ordered
-    messages: two queries."""
+    """The session (still owned by the user) with its user, posting, résumé and whether it has
+    feedback, then its ordered messages: two queries. ``has_answer`` (which
+    :func:`session_for_feedback` annotates) is read off the messages, loaded here anyway."""
     session = (
-        session_for_feedback(session_id=session_id, user=user_id)
+        InterviewSession.objects.filter(pk=session_id, user=user_id)
         .select_related("job_posting", "user")
-        .annotate(resume_content=resume_subquery())
+        .annotate(
+            resume_content=resume_subquery(),
+            has_feedback=Exists(InterviewFeedback.objects.filter(session=OuterRef("pk"))),
+        )
         .first()
     )
     if session is None:
         return None
     messages = list(session.messages.order_by("created_at", "id"))
+    session.has_answer = any(m.message_type == SessionMessage.MessageType.ANSWER for m in messages)
     return AnalysisInput(
         session=session, job_posting=session.job_posting, resume=session.resume_content, messages=messages
     )

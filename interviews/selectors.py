@@ -46,7 +46,7 @@ def session_messages(*, session: InterviewSession) -> QuerySet[SessionMessage]:
     return session.messages.order_by("created_at", "id")
 
 
-def session_for_question(*, session_id, user: User | uuid.UUID) -> QuerySet[InterviewSession]:
+def session_for_question(*, session_id, user: User) -> QuerySet[InterviewSession]:
     """The user's session (none for a malformed id) with what the question checks need, in one
     query: ``has_open_question`` and ``question_count``."""
     try:
@@ -61,12 +61,13 @@ def session_for_question(*, session_id, user: User | uuid.UUID) -> QuerySet[Inte
 
 def question_input_get(*, session_id, user_id, question_type: str | None) -> QuestionInput | None:
     """The session (still owned by the user) with its user, posting and résumé, then its ordered
-    messages: two queries.
+    messages: two queries. What :func:`session_for_question` annotates (``has_open_question``,
+    ``question_count``) is read off the messages, loaded here anyway.
 
     ``question_type`` None lets the generator choose the type that keeps the session's mix.
     """
     session = (
-        session_for_question(session_id=session_id, user=user_id)
+        InterviewSession.objects.filter(pk=session_id, user=user_id)
         .select_related("job_posting", "user")
         .annotate(resume_content=resume_subquery())
         .first()
@@ -75,6 +76,8 @@ def question_input_get(*, session_id, user_id, question_type: str | None) -> Que
         return None
     resume = session.resume_content
     messages = list(session.messages.order_by("created_at", "id"))
+    session.has_open_question = any(m.is_open for m in messages)
+    session.question_count = sum(m.message_type == SessionMessage.MessageType.QUESTION for m in messages)
     if question_type is None:
         asked = [m.question_type for m in messages if m.message_type == SessionMessage.MessageType.QUESTION]
         question_type = next_question_type(asked)

@@ -24,6 +24,16 @@ WAITERS = Gauge(
     "operation_waiters",
     "Clients of this web process waiting on an operation now (long-polls and event streams).",
 )
+WAITER_WAKEUPS = Counter(
+    "operation_waiter_wakeups_total",
+    "Waiters woken by a status change, by how they got the operation: 'batched' (the status listener's "
+    "one read for all the operations changed meanwhile) or 'own' (a read of their own: polling fallback).",
+    ["read"],
+)
+WAITER_BATCH_READS = Counter(
+    "operation_waiter_batch_reads_total",
+    "Queries the status listener ran for changed operations (one per burst, not one per waiter).",
+)
 QUEUE_WAIT = Histogram(
     "operation_queue_wait_seconds",
     "Time from an operation's creation to its first claim by a worker.",

@@ -48,7 +48,7 @@ from common.exceptions import PROBLEM_CONTENT_TYPE, problem
 from operations import metrics
 from operations.models import Operation
 from operations.notify import CHANNEL
-from operations.serializers import OperationSerializer
+from operations.serializers import FIELDS, operation_data
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +80,39 @@ def parse_wait(raw: str | None) -> int:
 # The hub: one LISTEN connection per process, fanned out to in-process waiters -------------
 
 
+_UNREAD = object()
+
+
+class Waiter:
+    """One waiting request: woken by its event, handed the operation's row when the hub read it."""
+
+    __slots__ = ("event", "fresh", "user_id")
+
+    def __init__(self, user_id: str) -> None:
+        self.event = asyncio.Event()
+        self.user_id = user_id
+        self.fresh: dict | object | None = _UNREAD  # a row, None (gone), or _UNREAD (read it yourself)
+
+    def take(self):
+        fresh, self.fresh = self.fresh, _UNREAD
+        return fresh
+
+
 class StatusHub:
+    """One LISTEN connection per process, fanned out to the process's waiters.
+
+    A notification marks its operation; marked operations are read in one query, however many
+    arrived meanwhile (a burst of a thousand costs a few queries, not a thousand), and each
+    waiter is handed its row with the wake-up.
+    """
+
     def __init__(self) -> None:
-        self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._waiters: dict[str, set[Waiter]] = defaultdict(set)
         self._per_user: Counter[str] = Counter()
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._marked: set[str] = set()
+        self._reader: asyncio.Task | None = None
         self.listening = False
 
     @property
@@ -108,29 +135,46 @@ class StatusHub:
     @contextmanager
     def subscribe(self, operation_id: str, user_id: str):
         self._ensure_running()
-        event = asyncio.Event()
-        self._waiters[operation_id].add(event)
+        waiter = Waiter(user_id)
+        self._waiters[operation_id].add(waiter)
         self._per_user[user_id] += 1
         try:
-            yield event
+            yield waiter
         finally:
             self._per_user[user_id] -= 1
             if not self._per_user[user_id]:
                 del self._per_user[user_id]
             waiters = self._waiters.get(operation_id)
             if waiters is not None:
-                waiters.discard(event)
+                waiters.discard(waiter)
                 if not waiters:
                     del self._waiters[operation_id]
 
-    def _wake(self, operation_id: str) -> None:
-        for event in self._waiters.get(operation_id, ()):
-            event.set()
+    def _wake(self, operation_ids) -> None:
+        self._marked.update(i for i in operation_ids if i in self._waiters)
+        if self._marked and (self._reader is None or self._reader.done()):
+            self._reader = asyncio.get_running_loop().create_task(self._read_marked(), name="operation-status-reads")
 
     def _wake_all(self) -> None:
-        for events in self._waiters.values():
-            for event in events:
-                event.set()
+        self._wake(list(self._waiters))
+
+    async def _read_marked(self) -> None:
+        """Read the marked operations in one query (and again for those marked meanwhile), then wake
+        their waiters with their rows. If the read fails, the waiters are woken to read themselves."""
+        while self._marked:
+            ids, self._marked = list(self._marked), set()
+            try:
+                rows = await _read_many(ids)
+                metrics.WAITER_BATCH_READS.inc()
+            except Exception as exc:  # the database blipped: each waiter re-reads (and copes) itself
+                logger.warning("reading %d changed operations failed (%s)", len(ids), type(exc).__name__)
+                rows = None
+            for operation_id in ids:
+                for waiter in self._waiters.get(operation_id, ()):
+                    if rows is not None:
+                        row = rows.get(operation_id)
+                        waiter.fresh = row if row is not None and str(row["user_id"]) == waiter.user_id else None
+                    waiter.event.set()
 
     @staticmethod
     def _conninfo() -> dict:
@@ -152,7 +196,7 @@ class StatusHub:
                     self._wake_all()  # anything missed while we were away gets re-read
                     while True:
                         async for note in conn.notifies(timeout=SSE_HEARTBEAT_SECONDS):
-                            self._wake(note.payload.partition(":")[0])
+                            self._wake((note.payload.partition(":")[0],))
                         await conn.execute("SELECT 1")  # a dead connection raises here
             except asyncio.CancelledError:
                 raise
@@ -226,15 +270,28 @@ def stream_ticket_issue(*, operation: Operation) -> str:
     )
 
 
-def _read_sync(operation_id: str, user_id: str) -> Operation | None:
+ROW_FIELDS = (*FIELDS, "user_id")
+
+
+def _read_sync(operation_id: str, user_id: str) -> dict | None:
+    """The user's operation as a row of the API's fields, or None."""
     try:
-        return Operation.objects.filter(pk=operation_id, user_id=user_id).only(*OperationSerializer.Meta.fields).first()
+        return Operation.objects.filter(pk=operation_id, user_id=user_id).values(*ROW_FIELDS).first()
     finally:
         connection.close()  # back to the pool: a waiting client holds no connection
 
 
+def _read_many_sync(operation_ids: list[str]) -> dict[str, dict]:
+    """These operations' rows by id, in one query (whoever's they are: the hub checks each waiter's)."""
+    try:
+        return {str(row["id"]): row for row in Operation.objects.filter(pk__in=operation_ids).values(*ROW_FIELDS)}
+    finally:
+        connection.close()
+
+
 # thread_sensitive=False: a shared executor thread for the query only, never one per waiter.
 _read = sync_to_async(_read_sync, thread_sensitive=False)
+_read_many = sync_to_async(_read_many_sync, thread_sensitive=False)
 _user_from_bearer = sync_to_async(_user_id_from_bearer_sync, thread_sensitive=False)
 _user_from_ticket = sync_to_async(_user_id_from_ticket_sync, thread_sensitive=False)
 
@@ -268,13 +325,20 @@ def _not_found() -> JsonResponse:
     return _problem(404, "NOT_FOUND", "Not found.")
 
 
-def _serialize(operation: Operation) -> bytes:
-    return JSONRenderer().render(OperationSerializer(operation).data)
+_FINISHED = frozenset(Operation.FINISHED)
 
 
-def _operation_response(operation: Operation) -> HttpResponse:
+def _finished(row: dict) -> bool:
+    return row["status"] in _FINISHED
+
+
+def _serialize(row: dict) -> bytes:
+    return JSONRenderer().render(operation_data(row))
+
+
+def _operation_response(operation: dict) -> HttpResponse:
     response = HttpResponse(_serialize(operation), content_type="application/json")
-    if not operation.is_finished:
+    if not _finished(operation):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
@@ -287,11 +351,11 @@ def _operation_id(raw: str) -> str | None:
         return None
 
 
-async def _next_change(operation, operation_id, user_id, event, deadline) -> Operation | None:
-    """Wait until the status differs from ``operation.status`` or the deadline; None if gone.
+async def _next_change(operation: dict, operation_id: str, waiter: Waiter, deadline: float) -> dict | None:
+    """Wait until the status differs from ``operation``'s or the deadline; None if gone.
 
-    With the listener up, only a notification (or the deadline) triggers a read; without
-    it, the row is re-read every FALLBACK_POLL_SECONDS.
+    With the listener up, only a notification (or the deadline) wakes the waiter, usually with
+    the row the hub read; without it, the row is re-read every FALLBACK_POLL_SECONDS.
     """
     while True:
         remaining = deadline - time.monotonic()
@@ -299,13 +363,20 @@ async def _next_change(operation, operation_id, user_id, event, deadline) -> Ope
             return operation
         listening = hub.listening
         try:
-            await asyncio.wait_for(event.wait(), remaining if listening else min(remaining, FALLBACK_POLL_SECONDS))
-            event.clear()
+            await asyncio.wait_for(
+                waiter.event.wait(), remaining if listening else min(remaining, FALLBACK_POLL_SECONDS)
+            )
+            waiter.event.clear()
         except TimeoutError:
             if listening:
                 return operation  # the deadline passed and nothing was published
-        fresh = await _read(operation_id, user_id)
-        if fresh is None or fresh.status != operation.status:
+        fresh = waiter.take()
+        if fresh is _UNREAD:
+            fresh = await _read(operation_id, waiter.user_id)
+            metrics.WAITER_WAKEUPS.labels("own").inc()
+        else:
+            metrics.WAITER_WAKEUPS.labels("batched").inc()
+        if fresh is None or fresh["status"] != operation["status"]:
             return fresh
         operation = fresh
 
@@ -368,14 +439,14 @@ async def long_poll(request, raw_id: str) -> HttpResponse:
         return _not_found()
     if not hub.admit(user_id):
         return _too_many()
-    with hub.subscribe(operation_id, user_id) as event:  # subscribe first: no change slips in between
+    with hub.subscribe(operation_id, user_id) as waiter:  # subscribe first: no change slips in between
         operation = await _read(operation_id, user_id)
         if operation is None:
             return _not_found()
-        if wait and not operation.is_finished:
+        if wait and not _finished(operation):
             metrics.WAITERS.inc()
             try:
-                operation = await _next_change(operation, operation_id, user_id, event, time.monotonic() + wait)
+                operation = await _next_change(operation, operation_id, waiter, time.monotonic() + wait)
             finally:
                 metrics.WAITERS.dec()
             if operation is None:
@@ -401,8 +472,7 @@ async def operation_events(request, pk: str) -> HttpResponse:
     operation = await _read(operation_id, user_id)
     if operation is None:
         return _not_found()
-    finished = {s.value for s in Operation.FINISHED}
-    if operation.is_finished and request.headers.get("Last-Event-ID") in finished:
+    if _finished(operation) and request.headers.get("Last-Event-ID") in _FINISHED:
         # An EventSource reconnecting after the final event: 204 tells it to stop.
         return HttpResponse(status=204)
     if not hub.admit(user_id):
@@ -414,25 +484,27 @@ async def operation_events(request, pk: str) -> HttpResponse:
     )
 
 
-def _event(operation: Operation, *, retry: bool = False) -> bytes:
+def _event(operation: dict, *, retry: bool = False) -> bytes:
     head = f"retry: {RETRY_AFTER_SECONDS * 1000}\n".encode() if retry else b""
-    return head + b"event: operation\nid: " + operation.status.encode() + b"\ndata: " + _serialize(operation) + b"\n\n"
+    return (
+        head + b"event: operation\nid: " + operation["status"].encode() + b"\ndata: " + _serialize(operation) + b"\n\n"
+    )
 
 
-async def _stream(operation: Operation, operation_id: str, user_id: str):
-    with hub.subscribe(operation_id, user_id) as event:
+async def _stream(operation: dict, operation_id: str, user_id: str):
+    with hub.subscribe(operation_id, user_id) as waiter:
         metrics.WAITERS.inc()
         try:
             # Read again once subscribed: a change between the first read and now is not lost.
             operation = await _read(operation_id, user_id) or operation
             yield _event(operation, retry=True)
             end = time.monotonic() + SSE_MAX_SECONDS
-            while not operation.is_finished and time.monotonic() < end:
+            while not _finished(operation) and time.monotonic() < end:
                 deadline = min(end, time.monotonic() + SSE_HEARTBEAT_SECONDS)
-                fresh = await _next_change(operation, operation_id, user_id, event, deadline)
+                fresh = await _next_change(operation, operation_id, waiter, deadline)
                 if fresh is None:
                     return
-                if fresh.status != operation.status:
+                if fresh["status"] != operation["status"]:
                     yield _event(fresh)
                 else:
                     yield b": keep-alive\n\n"
@@ -443,4 +515,4 @@ async def _stream(operation: Operation, operation_id: str, user_id: str):
 
 def event_bytes(operation: Operation) -> bytes:
     """The first event of a stream (and the whole answer under WSGI): the operation, with ``retry:``."""
-    return _event(operation, retry=True)
+    return _event({field: getattr(operation, field) for field in FIELDS}, retry=True)

@@ -2,16 +2,18 @@
 
 import asyncio
 import json
+import re
 import threading
 import time
 
 import httpx2
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from conftest import auth_client
 from operations import services
 from operations.models import Operation
+from operations.notify import notify_status
 from tests.factories import OperationFactory, UserFactory
 from tests.processes import AsgiWeb, service_env
 
@@ -171,6 +173,48 @@ def test_two_hundred_concurrent_waiters_all_receive_their_update(asgi):
     assert [r.status_code for r in responses] == [200] * 200
     assert {r.json()["status"] for r in responses} == {"processing"}
     assert elapsed < 25, "every waiter was woken by its change, not by the timeout"
+
+
+def _counters(asgi) -> dict[str, float]:
+    text = httpx2.get(f"{asgi.url}/metrics", timeout=10).text
+    found = re.findall(r'^(operation_waiter_(?:wakeups|batch_reads)_total(?:\{read="\w+"\})?) (\S+)$', text, re.M)
+    return {name: float(value) for name, value in found}
+
+
+def test_a_burst_of_changes_is_read_in_a_few_queries_not_one_per_waiter(asgi):
+    """100 operations change in one commit: their 100 waiters are handed their rows by the listener's
+    batched read (operation_waiter_batch_reads_total), none reads on its own."""
+    ops = [OperationFactory() for _ in range(100)]
+    headers = {op.pk: bearer(op.user) for op in ops}
+
+    def flip_all_at_once():
+        try:
+            with transaction.atomic():
+                Operation.objects.filter(pk__in=[op.pk for op in ops]).update(status=Operation.Status.PROCESSING)
+                for op in ops:
+                    notify_status(operation_id=op.pk, status=Operation.Status.PROCESSING)
+        finally:
+            connection.close()
+
+    async def wait_all():
+        async with httpx2.AsyncClient(base_url=asgi.url, timeout=60, limits=httpx2.Limits(max_connections=150)) as c:
+            tasks = [
+                asyncio.create_task(c.get(f"/api/v1/operations/{op.pk}?wait=30", headers=headers[op.pk])) for op in ops
+            ]
+            await asyncio.sleep(2)  # all 100 are waiting now
+            await asyncio.to_thread(flip_all_at_once)
+            return await asyncio.gather(*tasks)
+
+    before = _counters(asgi)
+    responses = asyncio.run(wait_all())
+    after = _counters(asgi)
+
+    assert [r.status_code for r in responses] == [200] * 100
+    assert {r.json()["status"] for r in responses} == {"processing"}
+    delta = {name: after.get(name, 0) - before.get(name, 0) for name in after}
+    assert delta['operation_waiter_wakeups_total{read="batched"}'] == 100
+    assert delta.get('operation_waiter_wakeups_total{read="own"}', 0) == 0
+    assert 1 <= delta["operation_waiter_batch_reads_total"] <= 10
 
 
 def test_waiting_answers_carry_cors_headers_for_the_spa(asgi):
