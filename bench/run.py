@@ -1,7 +1,7 @@
 """`make bench`: the service's measured speed on this machine, in one command.
 
-Creates its own PostgreSQL database and uses a Redis database of its own, starts the stack
-(the fake model server, the web process, later the Celery worker) as the README runs it,
+Creates its own PostgreSQL database and uses Redis databases of its own (broker, cache), starts
+the stack (the fake model server, the web process, later the Celery workers) as production runs it,
 drives it from a separate load-generating process (bench/load.py) on 127.0.0.1, measures the
 raw limit of the same SQL and broker commands with no framework, and prints one table
 (also written to bench/results/latest.md with the date, the machine and the commit).
@@ -77,8 +77,9 @@ def parse_args() -> argparse.Namespace:
     add(
         "--gunicorn",
         action=argparse.BooleanOptionalAction,
-        default=env_default("BENCH_GUNICORN", True),
-        help="also run the POST/GET steps on gunicorn config.wsgi -k gthread (BENCH_GUNICORN)",
+        default=env_default("BENCH_GUNICORN", False),
+        help="also run the HTTP steps on gunicorn config.wsgi -k gthread, for comparison: production runs "
+        "uvicorn, whose rows the targets judge (BENCH_GUNICORN)",
     )
     add(
         "--gunicorn-threads",
@@ -123,7 +124,15 @@ def parse_args() -> argparse.Namespace:
         default=env_default("BENCH_PG", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL without database (BENCH_PG)",
     )
-    add("--redis-db", type=int, default=env_default("BENCH_REDIS_DB", 13))
+    add(
+        "--redis-db", type=int, default=env_default("BENCH_REDIS_DB", 13), help="the broker's Redis db (BENCH_REDIS_DB)"
+    )
+    add(
+        "--cache-redis-db",
+        type=int,
+        default=env_default("BENCH_CACHE_REDIS_DB", 10),
+        help="the cache's Redis db (CACHE_URL), as production's shared cache (BENCH_CACHE_REDIS_DB)",
+    )
     add("--redis", default=env_default("BENCH_REDIS", "redis://127.0.0.1:6379"))
     add(
         "--users",

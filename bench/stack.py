@@ -1,10 +1,11 @@
-"""The stack under test, as the README runs it, on a database and a Redis db of the benchmark's own.
+"""The stack under test, as production runs it, on a database and Redis dbs of the benchmark's own.
 
-`Stack` prepares them (drop, create, migrate the database; flush the Redis db), sets Django up in
-this process on the same settings (for seeding, capturing and creating rows), and starts every
-process of a run: the fake model, uvicorn or gunicorn, the Celery worker, the load generator
-(bench/load.py) and py-spy. Each is a `Process` of tests/processes.py (own process group, output in
-a log file of the run's folder, SIGTERM if the benchmark dies); `stop_all()` stops whatever still runs.
+`Stack` prepares them (drop, create, migrate the database; flush the broker's and the cache's Redis
+dbs), sets Django up in this process on the same settings (for seeding, capturing and creating
+rows), and starts every process of a run: the fake model, uvicorn or gunicorn, the Celery workers,
+the load generator (bench/load.py) and py-spy. Each is a `Process` of tests/processes.py (own
+process group, output in a log file of the run's folder, SIGTERM if the benchmark dies);
+`stop_all()` stops whatever still runs.
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ class Stack:
         self.args = args
         self.db_url = f"{args.pg.rstrip('/')}/{args.db_name}"
         self.redis_url = f"{args.redis.rstrip('/')}/{args.redis_db}"
+        self.cache_url = f"{args.redis.rstrip('/')}/{args.cache_redis_db}"
         self.model_port = free_port()
         self.log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
         self.processes: list[Process] = []
 
     def env(self, **extra: str) -> dict[str, str]:
-        """The services' environment: config.settings.local on the bench's database and Redis db."""
+        """The services' environment: config.settings.local on the bench's database and Redis dbs,
+        with production's shared cache (CACHE_URL): the authenticated user is cached there and the
+        throttles count there, as in production."""
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DB_", "CELERY_", "OPENAI_"))},
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -45,6 +49,7 @@ class Stack:
             "DJANGO_LOG_LEVEL": "WARNING",
             "DATABASE_URL": self.db_url,
             "CELERY_BROKER_URL": self.redis_url,
+            "CACHE_URL": self.cache_url,
             "OPENAI_BASE_URL": f"http://127.0.0.1:{self.model_port}/v1",
             "OPENAI_API_KEY": "unused",
             # The bench measures the service, not its rate limits: every limit far above the load.
@@ -64,7 +69,6 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-        env.pop("CACHE_URL", None)  # local settings: the throttles count in process memory
         env.update(extra)
         return env
 
@@ -100,11 +104,13 @@ class Stack:
             check=True,
         )
         self.flush_redis()
+        self.flush_redis(self.cache_url)
 
-    def flush_redis(self) -> None:
+    def flush_redis(self, url: str | None = None) -> None:
+        """Empty a Redis db of the bench's: the broker's unless `url` names another."""
         import redis
 
-        redis.Redis.from_url(self.redis_url).flushdb()
+        redis.Redis.from_url(url or self.redis_url).flushdb()
 
     def setup_django(self) -> dict[str, str]:
         """Django in this process, on the services' settings; returns every *RATE_LIMIT* setting."""
