@@ -98,13 +98,20 @@ def parse_args() -> argparse.Namespace:
         "--worker-concurrency",
         type=int,
         default=env_default("BENCH_WORKER_CONCURRENCY", 200),
-        help="Celery worker threads (BENCH_WORKER_CONCURRENCY)",
+        help="Celery worker threads in all, split over the processes (BENCH_WORKER_CONCURRENCY)",
+    )
+    add(
+        "--worker-processes",
+        type=int,
+        default=env_default("BENCH_WORKER_PROCESSES", 2),
+        help="Celery worker processes on this host (BENCH_WORKER_PROCESSES)",
     )
     add(
         "--worker-pool-size",
         type=int,
         default=env_default("BENCH_WORKER_POOL_SIZE", 40),
-        help="DB_POOL_MAX_SIZE of the worker (BENCH_WORKER_POOL_SIZE)",
+        help="DB connections of the workers in all: DB_POOL_MAX_SIZE is this split over the processes "
+        "(BENCH_WORKER_POOL_SIZE)",
     )
     add(
         "--overhead-n",
@@ -205,14 +212,20 @@ def main() -> int:
         results["steps"] += api.run(args, stack, data, operations, results["config"])
         log(f"phase 2: {args.waiters} long-polls on one uvicorn process")
         results["waiting"], results["waiting_paced"] = waiting.run(args, stack, data)
-        log(f"phase 3: worker, {args.n} operations, model latency {args.latency:g}s, {args.worker_concurrency} threads")
+        log(
+            f"phase 3: worker, {args.n} operations, model latency {args.latency:g}s, {args.worker_concurrency} "
+            f"threads in {args.worker_processes} processes"
+        )
         stack.flush_redis()  # the POST phase's messages: nobody consumes them
-        celery = stack.start_worker(concurrency=args.worker_concurrency, pool_size=args.worker_pool_size)
+        workers = stack.start_workers(
+            processes=args.worker_processes, concurrency=args.worker_concurrency, pool_size=args.worker_pool_size
+        )
         try:
-            results["worker"] = worker.run(args, stack, data, celery)
+            results["worker"] = worker.run(args, stack, data, workers)
             results["overhead"] = overhead.run(args, stack, data)
         finally:
-            celery.stop(timeout=30)
+            for celery in workers:
+                celery.stop(timeout=30)
         model.stop()
     except KeyboardInterrupt:
         log("interrupted: stopping every process")

@@ -24,6 +24,8 @@ from pathlib import Path
 from bench.util import BENCH, BIN, ROOT, log
 from tests.processes import Process, free_port, http_get
 
+# The app's only queue: no task routes, every task goes to Celery's default queue.
+QUEUE = "celery"
 SECRET_KEY = "bench-only-not-a-secret-0123456789abcdef0123456789abcdef"
 
 
@@ -177,23 +179,42 @@ class Stack:
         for _ in range(20 * workers):
             http_get(port, "/readyz", timeout=10)
 
-    def start_worker(self, *, concurrency: int, pool_size: int) -> Process:
-        """`celery -A config worker` (threads pool), returned once it answers a ping."""
+    def start_workers(self, *, processes: int, concurrency: int, pool_size: int) -> list[Process]:
+        """`processes` × `celery -A config worker` (threads pool, the app's one queue), returned once
+        each answers a ping. The threads (`concurrency`) and the DB pool (`pool_size`) are totals,
+        split evenly: one host of the machine's size, however many processes it runs."""
         from config.celery import app
 
-        name = f"bench-{os.getpid()}"
-        env = self.env(CELERY_WORKER_CONCURRENCY=str(concurrency), DB_POOL_MAX_SIZE=str(pool_size))
-        argv = [str(BIN / "celery"), "-A", "config", "worker", "-l", "WARNING", "-n", f"{name}@%h"]
-        worker = self.start("worker", argv, env)
-        node = f"{name}@{socket.gethostname()}"
+        threads, pool = -(-concurrency // processes), -(-pool_size // processes)
+        workers, nodes = [], []
         try:
-            worker.wait_until(
-                lambda: app.control.ping(destination=[node], timeout=0.5), "answer to a ping", 60, interval=0
-            )
+            for i in range(processes):
+                name = f"bench-w{i}"
+                argv = [
+                    str(BIN / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "threads",
+                    "--concurrency",
+                    str(threads),
+                ]
+                argv += ["-Q", QUEUE, "-l", "WARNING", "-n", f"{name}@%h"]
+                workers.append(self.start(f"worker-{i}", argv, self.env(DB_POOL_MAX_SIZE=str(pool))))
+                nodes.append(f"{name}@{socket.gethostname()}")
+            for worker, node in zip(workers, nodes, strict=True):
+                worker.wait_until(
+                    lambda node=node: app.control.ping(destination=[node], timeout=0.5),
+                    "answer to a ping",
+                    60,
+                    interval=0,
+                )
         except BaseException:
-            worker.stop(timeout=30)
+            for worker in workers:
+                worker.stop(timeout=30)
             raise
-        return worker
+        return workers
 
     # The load generator -------------------------------------------------------------------------
 
