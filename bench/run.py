@@ -24,6 +24,7 @@ if not __package__:  # `python bench/run.py` (make bench): import the package fr
 
 from bench import report
 from bench.data import Data
+from bench.endpoints import DASHBOARD_CLIENTS
 from bench.phases import api, overhead, raw_limit, waiting, worker
 from bench.stack import Stack
 from bench.util import RESULTS, log
@@ -117,7 +118,7 @@ def parse_args() -> argparse.Namespace:
         "--overhead-n",
         type=int,
         default=env_default("BENCH_OVERHEAD_N", 100),
-        help="operations for the overhead step, one every 20 ms (BENCH_OVERHEAD_N)",
+        help="operations for each overhead run, one every 20 ms (BENCH_OVERHEAD_N)",
     )
     add(
         "--waiters",
@@ -154,6 +155,18 @@ def parse_args() -> argparse.Namespace:
         help="POST req/s the seeded sessions must last for (BENCH_MAX_RATE)",
     )
     add(
+        "--dashboard-users",
+        type=int,
+        default=env_default("BENCH_DASHBOARD_USERS", 8),
+        help="users with a long history the dashboard step reads, in turn (BENCH_DASHBOARD_USERS)",
+    )
+    add(
+        "--dashboard-sessions",
+        type=int,
+        default=env_default("BENCH_DASHBOARD_SESSIONS", 2000),
+        help="sessions of each of them (about 10 messages each, feedback on most) (BENCH_DASHBOARD_SESSIONS)",
+    )
+    add(
         "--max-raw-rate",
         type=float,
         default=env_default("BENCH_MAX_RAW_RATE", 2500.0),
@@ -178,11 +191,13 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def sessions_needed(args: argparse.Namespace) -> int:
-    """Fresh completed sessions a whole run may consume (each POST uses one)."""
+def sessions_needed(args: argparse.Namespace) -> dict[str, int]:
+    """Fresh sessions a whole run may consume (each POST uses one): completed ones (generate-feedback,
+    the waiting rounds, the worker, the overhead runs) and active ones (generate-question)."""
     per_http = api.sessions_per_step(args) * (2 if args.gunicorn else 1)
-    per_raw = raw_limit.sessions_per_step(args)
-    return 2 + len(args.concurrency) * (per_http + per_raw) + 2 * args.waiters + args.n + args.overhead_n
+    per_post = 2 + len(args.concurrency) * (per_http + raw_limit.sessions_per_step(args))
+    rest = waiting.ROUNDS * args.waiters + args.n + overhead.RUNS * args.overhead_n
+    return {"sessions": per_post + rest, "question_sessions": per_post}
 
 
 def main() -> int:
@@ -200,18 +215,27 @@ def main() -> int:
     log(f"logs in {stack.log_dir}")
     try:
         stack.prepare_database()
-        results["config"]["rate_limits"] = stack.setup_django()
+        results["config"].update(stack.setup_django())
         results["pg_version"] = stack.pg_version()
-        data = Data.seed(stack.db_url, args.users, sessions_needed(args))
+        data = Data.seed(
+            stack.db_url,
+            users=args.users,
+            dashboard_users=args.dashboard_users,
+            dashboard_sessions=args.dashboard_sessions,
+            **sessions_needed(args),
+        )
         captured = raw_limit.capture(data)
         results["captured"] = captured.summary
         model = stack.start_model(args.latency)
-        log(f"phase 1: POST and GET at {args.concurrency} clients (worker not running: messages accumulate)")
+        log(
+            f"phase 1: every endpoint at {args.concurrency} clients, the dashboard at {DASHBOARD_CLIENTS} "
+            "(worker not running: messages accumulate)"
+        )
         steps, operations = raw_limit.run(args, stack, data, captured)
         results["steps"] += steps
         results["steps"] += api.run(args, stack, data, operations, results["config"])
         log(f"phase 2: {args.waiters} long-polls on one uvicorn process")
-        results["waiting"], results["waiting_paced"] = waiting.run(args, stack, data)
+        results["waiting"] = waiting.run(args, stack, data)
         log(
             f"phase 3: worker, {args.n} operations, model latency {args.latency:g}s, {args.worker_concurrency} "
             f"threads in {args.worker_processes} processes"

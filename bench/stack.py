@@ -114,8 +114,9 @@ class Stack:
 
         redis.Redis.from_url(url or self.redis_url).flushdb()
 
-    def setup_django(self) -> dict[str, str]:
-        """Django in this process, on the services' settings; returns every *RATE_LIMIT* setting."""
+    def setup_django(self) -> dict:
+        """Django in this process, on the services' settings; returns the settings the report states:
+        every *RATE_LIMIT* setting (as "rate_limits") and WEB_THREADS."""
         os.environ.update(self.env(DB_POOL_MAX_SIZE="16"))
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
@@ -132,7 +133,10 @@ class Stack:
         ]
         if low:
             log(f"WARNING: rate limit settings not raised by the bench: {low}")
-        return {n: getattr(settings, n) for n in dir(settings) if "RATE_LIMIT" in n}
+        return {
+            "rate_limits": {n: getattr(settings, n) for n in dir(settings) if "RATE_LIMIT" in n},
+            "WEB_THREADS": settings.WEB_THREADS,
+        }
 
     @staticmethod
     def pg_version() -> str:
