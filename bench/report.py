@@ -118,8 +118,8 @@ def render(results: dict, args: argparse.Namespace) -> str:
     ]
     if args.quick:
         lines += [
-            "*Quick run (--quick): shorter steps, N = 200, L = 1 s, 300 waiters: indicative only, "
-            "not the issue's conditions.*",
+            f"*Quick run (--quick): shorter steps, N = {args.n}, L = {args.latency:g} s, {args.waiters} waiters: "
+            "indicative only, not the issue's conditions.*",
             "",
         ]
     lines += [f"- {t}" for t in verdicts(results)]
