@@ -27,5 +27,6 @@ ENDPOINTS = {
     "dashboard": Endpoint("GET", "/api/v1/users/me/dashboard", 200),
 }
 
-# Issue 15 judges the dashboard at 8 clients (a user with 2,000 sessions): its only client count.
-DASHBOARD_CLIENTS = 8
+# The dashboard's client counts: 8, where issue 15 judges its p99 (users with 2,000 sessions), and
+# 32, where it judges every GET's share of the raw limit.
+DASHBOARD_CLIENTS = (8, 32)

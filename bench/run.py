@@ -228,7 +228,7 @@ def main() -> int:
         results["captured"] = captured.summary
         model = stack.start_model(args.latency)
         log(
-            f"phase 1: every endpoint at {args.concurrency} clients, the dashboard at {DASHBOARD_CLIENTS} "
+            f"phase 1: every endpoint at {args.concurrency} clients, the dashboard at {list(DASHBOARD_CLIENTS)} "
             "(worker not running: messages accumulate)"
         )
         steps, operations = raw_limit.run(args, stack, data, captured)

@@ -3,9 +3,9 @@
 For each server (uvicorn as production runs it, then gunicorn with --gunicorn), started fresh: the
 POST steps (generate-feedback, then generate-question) at each client count (a fresh session per
 request; no worker runs, the tasks wait in Redis), the GET operation steps on the pending
-operations, and the dashboard at its 8 clients (the users with a long history). Each step is one
-run of the load generator (bench/load.py), with the web server's CPU per request and how it spread
-over its processes (a `CpuMeter`).
+operations, and the dashboard at its own client counts (the users with a long history). Each step
+is one run of the load generator (bench/load.py), with the web server's CPU per request and how it
+spread over its processes (a `CpuMeter`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def run(args: argparse.Namespace, stack: Stack, data: Data, operations: list, co
                     steps.append(measure(endpoint=key, concurrency=c, items=items))
             for c in a.concurrency:
                 steps.append(measure(endpoint="operation", concurrency=c, items=operations))
-            steps.append(measure(endpoint="dashboard", concurrency=DASHBOARD_CLIENTS, items=data.dashboard_items()))
+            for c in DASHBOARD_CLIENTS:
+                steps.append(measure(endpoint="dashboard", concurrency=c, items=data.dashboard_items()))
         finally:
             web.stop()
     return steps
@@ -86,8 +87,7 @@ def step(
     }
     meter = CpuMeter(a.db_name, stack.process_groups, web.pid)
     profiler = None
-    at_32 = concurrency == 32 or (32 not in a.concurrency and concurrency == max(a.concurrency))
-    if at_32 or endpoint == "dashboard":
+    if concurrency == 32 or (32 not in a.concurrency and concurrency == max(a.concurrency)):
         name = f"{server.split()[0]}-{endpoint}-{concurrency}"
         profiler = Profiler(stack, a.profile_dir, name, web.pid)
     result = stack.run_load(spec, timeout=a.warmup + a.duration + 60)
