@@ -7,9 +7,10 @@ the last line of stdout. Modes (``spec["mode"]``):
   sending its next request as soon as the previous answer is read, for ``warmup`` + ``duration``
   seconds (only the ``duration`` part is measured). Requests are built from ``items``; a POST
   item is used once (each request needs a fresh session), GET items are cycled.
-* ``raw-post`` / ``raw-get``: the same SQL statements the endpoint issues (captured by run.py),
-  replayed by ``concurrency`` psycopg connections, one per client, plus (POST) the same Redis
-  commands the Celery publish sends - no framework, the floor under the endpoint's cost.
+* ``raw-post`` / ``raw-get``: the same SQL statements the endpoint issues (captured by
+  phases/raw_limit.py), replayed by ``concurrency`` psycopg connections, one per client, plus the
+  same Redis commands (the cached user, the throttles, the Celery publish), each to its db - no
+  framework, the floor under the endpoint's cost. A ``raw-post`` item is used once.
 * ``wait``: one long-poll (``?wait=N``) per item, all at once, each on its own connection;
   prints ``SENT`` when every request is written, then records when each answer arrives.
 
@@ -272,14 +273,33 @@ def _param(template: dict, values: dict):
     return value
 
 
+async def _pg_connect(conninfo: str, patience: float = 60.0):
+    """A psycopg connection; while the server has none free ("too many clients": another program
+    holds them), retried for up to `patience` seconds."""
+    import psycopg
+
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return await psycopg.AsyncConnection.connect(
+                conninfo, autocommit=True, cursor_factory=psycopg.AsyncClientCursor
+            )
+        except psycopg.OperationalError as exc:
+            if "too many clients" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
 async def run_raw(spec: dict) -> dict:
     import psycopg
     import redis.asyncio as aioredis
 
     statements = spec["statements"]
-    # Each entry is one round trip: a single command, or a pipeline of commands.
+    # Each entry is one round trip to one Redis db (the cache's or the broker's): a single
+    # command, or a pipeline of commands.
     redis_trips = [
         (
+            trip["db"],
             trip["pipeline"],
             trip.get("transaction", False),
             [
@@ -289,6 +309,8 @@ async def run_raw(spec: dict) -> dict:
         )
         for trip in spec.get("redis", [])
     ]
+    redis_dbs = sorted({trip[0] for trip in redis_trips})
+    server = spec.get("redis_server", "").rstrip("/")
     user_ids = [uuid.UUID(u) for u in spec["user_ids"]]
     items, consume = spec["items"], spec["mode"] == "raw-post"
     concurrency, warmup, duration = spec["concurrency"], spec["warmup"], spec["duration"]
@@ -297,6 +319,9 @@ async def run_raw(spec: dict) -> dict:
     errors = 0
     samples: list[str] = []
     exhausted = False
+    # Every client's PostgreSQL connection before the clock starts: connecting is not the
+    # endpoint's cost, and may have to wait for another program to free connections.
+    conns = await asyncio.gather(*(_pg_connect(spec["conninfo"]) for _ in range(concurrency)))
     start = time.perf_counter()
     measure_from = start + warmup
     stop_at = measure_from + duration
@@ -312,13 +337,10 @@ async def run_raw(spec: dict) -> dict:
         next_index += 1
         return item
 
-    async def client() -> None:
+    async def client(conn) -> None:
         nonlocal errors
-        conn = await psycopg.AsyncConnection.connect(
-            spec["conninfo"], autocommit=True, cursor_factory=psycopg.AsyncClientCursor
-        )
-        # One Redis connection per client too, as each web thread/process has its own.
-        rconn = aioredis.Redis.from_url(spec["redis_url"], single_connection_client=True) if redis_trips else None
+        # One connection per Redis db per client too, as each web thread/process has its own.
+        rconns = {db: aioredis.Redis.from_url(f"{server}/{db}", single_connection_client=True) for db in redis_dbs}
         try:
             while time.perf_counter() < stop_at:
                 item = next_item()
@@ -346,14 +368,14 @@ async def run_raw(spec: dict) -> dict:
                                 await cur.fetchall()
                         if in_tx:
                             await cur.execute("COMMIT")
-                    for pipelined, transaction, commands in redis_trips:
+                    for db, pipelined, transaction, commands in redis_trips:
                         if pipelined:
-                            async with rconn.pipeline(transaction=transaction) as pipe:
+                            async with rconns[db].pipeline(transaction=transaction) as pipe:
                                 for command in commands:
                                     pipe.execute_command(*command)
                                 await pipe.execute()
                         else:
-                            await rconn.execute_command(*commands[0])
+                            await rconns[db].execute_command(*commands[0])
                     ok = True
                 except Exception as exc:
                     ok = False
@@ -369,10 +391,10 @@ async def run_raw(spec: dict) -> dict:
                         errors += 1
         finally:
             await conn.close()
-            if rconn is not None:
+            for rconn in rconns.values():
                 await rconn.aclose()
 
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(conn) for conn in conns))
     end = min(time.perf_counter(), stop_at)
     return summary(
         latencies, errors, end - measure_from, error_samples=samples, exhausted=exhausted, used_items=next_index

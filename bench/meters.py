@@ -2,8 +2,8 @@
 
 `CpuMeter`: CPU per kind of process over a step (the web server, PostgreSQL's backends on the
 bench's database, the bench's own, *foreign* ones: the noise). `Profiler`: py-spy on a process
-(--profile-dir). `cpu_seconds`, `group_cpu_seconds`, `vm_hwm_mb` (peak RSS), `first_child`,
-`wait_idle`.
+(--profile-dir). `cpu_seconds`, `group_cpu_seconds`, `vm_hwm_mb` (peak RSS), `group_vm_hwm_mb`,
+`first_child`, `wait_idle`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,18 @@ def vm_hwm_mb(pid: int) -> float | None:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return None
+
+
+def group_vm_hwm_mb(pgid: int) -> float:
+    """Peak RSS (VmHWM) summed over every process of a group: a process and its children."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                total += vm_hwm_mb(int(entry.name)) or 0.0
+    return total
 
 
 def first_child(pid: int) -> int | None:

@@ -1,7 +1,7 @@
 """`make bench`: the service's measured speed on this machine, in one command.
 
-Creates its own PostgreSQL database and uses a Redis database of its own, starts the stack
-(the fake model server, the web process, later the Celery worker) as the README runs it,
+Creates its own PostgreSQL database and uses Redis databases of its own (broker, cache), starts
+the stack (the fake model server, the web process, later the Celery workers) as production runs it,
 drives it from a separate load-generating process (bench/load.py) on 127.0.0.1, measures the
 raw limit of the same SQL and broker commands with no framework, and prints one table
 (also written to bench/results/latest.md with the date, the machine and the commit).
@@ -24,6 +24,7 @@ if not __package__:  # `python bench/run.py` (make bench): import the package fr
 
 from bench import report
 from bench.data import Data
+from bench.endpoints import DASHBOARD_CLIENTS
 from bench.phases import api, overhead, raw_limit, waiting, worker
 from bench.stack import Stack
 from bench.util import RESULTS, log
@@ -77,8 +78,9 @@ def parse_args() -> argparse.Namespace:
     add(
         "--gunicorn",
         action=argparse.BooleanOptionalAction,
-        default=env_default("BENCH_GUNICORN", True),
-        help="also run the POST/GET steps on gunicorn config.wsgi -k gthread (BENCH_GUNICORN)",
+        default=env_default("BENCH_GUNICORN", False),
+        help="also run the HTTP steps on gunicorn config.wsgi -k gthread, for comparison: production runs "
+        "uvicorn, whose rows the targets judge (BENCH_GUNICORN)",
     )
     add(
         "--gunicorn-threads",
@@ -97,19 +99,26 @@ def parse_args() -> argparse.Namespace:
         "--worker-concurrency",
         type=int,
         default=env_default("BENCH_WORKER_CONCURRENCY", 200),
-        help="Celery worker threads (BENCH_WORKER_CONCURRENCY)",
+        help="Celery worker threads in all, split over the processes (BENCH_WORKER_CONCURRENCY)",
+    )
+    add(
+        "--worker-processes",
+        type=int,
+        default=env_default("BENCH_WORKER_PROCESSES", 2),
+        help="Celery worker processes on this host (BENCH_WORKER_PROCESSES)",
     )
     add(
         "--worker-pool-size",
         type=int,
         default=env_default("BENCH_WORKER_POOL_SIZE", 40),
-        help="DB_POOL_MAX_SIZE of the worker (BENCH_WORKER_POOL_SIZE)",
+        help="DB connections of the workers in all: DB_POOL_MAX_SIZE is this split over the processes "
+        "(BENCH_WORKER_POOL_SIZE)",
     )
     add(
         "--overhead-n",
         type=int,
         default=env_default("BENCH_OVERHEAD_N", 100),
-        help="operations for the overhead step, one every 20 ms (BENCH_OVERHEAD_N)",
+        help="operations for each overhead run, one every 20 ms (BENCH_OVERHEAD_N)",
     )
     add(
         "--waiters",
@@ -123,7 +132,15 @@ def parse_args() -> argparse.Namespace:
         default=env_default("BENCH_PG", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL without database (BENCH_PG)",
     )
-    add("--redis-db", type=int, default=env_default("BENCH_REDIS_DB", 13))
+    add(
+        "--redis-db", type=int, default=env_default("BENCH_REDIS_DB", 13), help="the broker's Redis db (BENCH_REDIS_DB)"
+    )
+    add(
+        "--cache-redis-db",
+        type=int,
+        default=env_default("BENCH_CACHE_REDIS_DB", 10),
+        help="the cache's Redis db (CACHE_URL), as production's shared cache (BENCH_CACHE_REDIS_DB)",
+    )
     add("--redis", default=env_default("BENCH_REDIS", "redis://127.0.0.1:6379"))
     add(
         "--users",
@@ -136,6 +153,18 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=env_default("BENCH_MAX_RATE", 600.0),
         help="POST req/s the seeded sessions must last for (BENCH_MAX_RATE)",
+    )
+    add(
+        "--dashboard-users",
+        type=int,
+        default=env_default("BENCH_DASHBOARD_USERS", 8),
+        help="users with a long history the dashboard step reads, in turn (BENCH_DASHBOARD_USERS)",
+    )
+    add(
+        "--dashboard-sessions",
+        type=int,
+        default=env_default("BENCH_DASHBOARD_SESSIONS", 2000),
+        help="sessions of each of them (about 10 messages each, feedback on most) (BENCH_DASHBOARD_SESSIONS)",
     )
     add(
         "--max-raw-rate",
@@ -162,11 +191,13 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def sessions_needed(args: argparse.Namespace) -> int:
-    """Fresh completed sessions a whole run may consume (each POST uses one)."""
+def sessions_needed(args: argparse.Namespace) -> dict[str, int]:
+    """Fresh sessions a whole run may consume (each POST uses one): completed ones (generate-feedback,
+    the waiting rounds, the worker, the overhead runs) and active ones (generate-question)."""
     per_http = api.sessions_per_step(args) * (2 if args.gunicorn else 1)
-    per_raw = raw_limit.sessions_per_step(args)
-    return 2 + len(args.concurrency) * (per_http + per_raw) + 2 * args.waiters + args.n + args.overhead_n
+    per_post = 2 + len(args.concurrency) * (per_http + raw_limit.sessions_per_step(args))
+    rest = waiting.ROUNDS * args.waiters + args.n + overhead.RUNS * args.overhead_n
+    return {"sessions": per_post + rest, "question_sessions": per_post}
 
 
 def main() -> int:
@@ -184,26 +215,41 @@ def main() -> int:
     log(f"logs in {stack.log_dir}")
     try:
         stack.prepare_database()
-        results["config"]["rate_limits"] = stack.setup_django()
+        results["config"].update(stack.setup_django())
         results["pg_version"] = stack.pg_version()
-        data = Data.seed(stack.db_url, args.users, sessions_needed(args))
+        data = Data.seed(
+            stack.db_url,
+            users=args.users,
+            dashboard_users=args.dashboard_users,
+            dashboard_sessions=args.dashboard_sessions,
+            **sessions_needed(args),
+        )
         captured = raw_limit.capture(data)
         results["captured"] = captured.summary
         model = stack.start_model(args.latency)
-        log(f"phase 1: POST and GET at {args.concurrency} clients (worker not running: messages accumulate)")
+        log(
+            f"phase 1: every endpoint at {args.concurrency} clients, the dashboard at {list(DASHBOARD_CLIENTS)} "
+            "(worker not running: messages accumulate)"
+        )
         steps, operations = raw_limit.run(args, stack, data, captured)
         results["steps"] += steps
         results["steps"] += api.run(args, stack, data, operations, results["config"])
         log(f"phase 2: {args.waiters} long-polls on one uvicorn process")
-        results["waiting"], results["waiting_paced"] = waiting.run(args, stack, data)
-        log(f"phase 3: worker, {args.n} operations, model latency {args.latency:g}s, {args.worker_concurrency} threads")
+        results["waiting"] = waiting.run(args, stack, data)
+        log(
+            f"phase 3: worker, {args.n} operations, model latency {args.latency:g}s, {args.worker_concurrency} "
+            f"threads in {args.worker_processes} processes"
+        )
         stack.flush_redis()  # the POST phase's messages: nobody consumes them
-        celery = stack.start_worker(concurrency=args.worker_concurrency, pool_size=args.worker_pool_size)
+        workers = stack.start_workers(
+            processes=args.worker_processes, concurrency=args.worker_concurrency, pool_size=args.worker_pool_size
+        )
         try:
-            results["worker"] = worker.run(args, stack, data, celery)
+            results["worker"] = worker.run(args, stack, data, workers)
             results["overhead"] = overhead.run(args, stack, data)
         finally:
-            celery.stop(timeout=30)
+            for celery in workers:
+                celery.stop(timeout=30)
         model.stop()
     except KeyboardInterrupt:
         log("interrupted: stopping every process")

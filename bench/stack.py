@@ -1,10 +1,11 @@
-"""The stack under test, as the README runs it, on a database and a Redis db of the benchmark's own.
+"""The stack under test, as production runs it, on a database and Redis dbs of the benchmark's own.
 
-`Stack` prepares them (drop, create, migrate the database; flush the Redis db), sets Django up in
-this process on the same settings (for seeding, capturing and creating rows), and starts every
-process of a run: the fake model, uvicorn or gunicorn, the Celery worker, the load generator
-(bench/load.py) and py-spy. Each is a `Process` of tests/processes.py (own process group, output in
-a log file of the run's folder, SIGTERM if the benchmark dies); `stop_all()` stops whatever still runs.
+`Stack` prepares them (drop, create, migrate the database; flush the broker's and the cache's Redis
+dbs), sets Django up in this process on the same settings (for seeding, capturing and creating
+rows), and starts every process of a run: the fake model, uvicorn or gunicorn, the Celery workers,
+the load generator (bench/load.py) and py-spy. Each is a `Process` of tests/processes.py (own
+process group, output in a log file of the run's folder, SIGTERM if the benchmark dies);
+`stop_all()` stops whatever still runs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 from bench.util import BENCH, BIN, ROOT, log
 from tests.processes import Process, free_port, http_get
 
+# The app's only queue: no task routes, every task goes to Celery's default queue.
+QUEUE = "celery"
 SECRET_KEY = "bench-only-not-a-secret-0123456789abcdef0123456789abcdef"
 
 
@@ -31,12 +34,15 @@ class Stack:
         self.args = args
         self.db_url = f"{args.pg.rstrip('/')}/{args.db_name}"
         self.redis_url = f"{args.redis.rstrip('/')}/{args.redis_db}"
+        self.cache_url = f"{args.redis.rstrip('/')}/{args.cache_redis_db}"
         self.model_port = free_port()
         self.log_dir = Path(tempfile.mkdtemp(prefix="bench-logs-"))
         self.processes: list[Process] = []
 
     def env(self, **extra: str) -> dict[str, str]:
-        """The services' environment: config.settings.local on the bench's database and Redis db."""
+        """The services' environment: config.settings.local on the bench's database and Redis dbs,
+        with production's shared cache (CACHE_URL): the authenticated user is cached there and the
+        throttles count there, as in production."""
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DB_", "CELERY_", "OPENAI_"))},
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -45,6 +51,7 @@ class Stack:
             "DJANGO_LOG_LEVEL": "WARNING",
             "DATABASE_URL": self.db_url,
             "CELERY_BROKER_URL": self.redis_url,
+            "CACHE_URL": self.cache_url,
             "OPENAI_BASE_URL": f"http://127.0.0.1:{self.model_port}/v1",
             "OPENAI_API_KEY": "unused",
             # The bench measures the service, not its rate limits: every limit far above the load.
@@ -64,7 +71,6 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-        env.pop("CACHE_URL", None)  # local settings: the throttles count in process memory
         env.update(extra)
         return env
 
@@ -100,14 +106,17 @@ class Stack:
             check=True,
         )
         self.flush_redis()
+        self.flush_redis(self.cache_url)
 
-    def flush_redis(self) -> None:
+    def flush_redis(self, url: str | None = None) -> None:
+        """Empty a Redis db of the bench's: the broker's unless `url` names another."""
         import redis
 
-        redis.Redis.from_url(self.redis_url).flushdb()
+        redis.Redis.from_url(url or self.redis_url).flushdb()
 
-    def setup_django(self) -> dict[str, str]:
-        """Django in this process, on the services' settings; returns every *RATE_LIMIT* setting."""
+    def setup_django(self) -> dict:
+        """Django in this process, on the services' settings; returns the settings the report states:
+        every *RATE_LIMIT* setting (as "rate_limits") and WEB_THREADS."""
         os.environ.update(self.env(DB_POOL_MAX_SIZE="16"))
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
@@ -124,7 +133,10 @@ class Stack:
         ]
         if low:
             log(f"WARNING: rate limit settings not raised by the bench: {low}")
-        return {n: getattr(settings, n) for n in dir(settings) if "RATE_LIMIT" in n}
+        return {
+            "rate_limits": {n: getattr(settings, n) for n in dir(settings) if "RATE_LIMIT" in n},
+            "WEB_THREADS": settings.WEB_THREADS,
+        }
 
     @staticmethod
     def pg_version() -> str:
@@ -171,23 +183,42 @@ class Stack:
         for _ in range(20 * workers):
             http_get(port, "/readyz", timeout=10)
 
-    def start_worker(self, *, concurrency: int, pool_size: int) -> Process:
-        """`celery -A config worker` (threads pool), returned once it answers a ping."""
+    def start_workers(self, *, processes: int, concurrency: int, pool_size: int) -> list[Process]:
+        """`processes` × `celery -A config worker` (threads pool, the app's one queue), returned once
+        each answers a ping. The threads (`concurrency`) and the DB pool (`pool_size`) are totals,
+        split evenly: one host of the machine's size, however many processes it runs."""
         from config.celery import app
 
-        name = f"bench-{os.getpid()}"
-        env = self.env(CELERY_WORKER_CONCURRENCY=str(concurrency), DB_POOL_MAX_SIZE=str(pool_size))
-        argv = [str(BIN / "celery"), "-A", "config", "worker", "-l", "WARNING", "-n", f"{name}@%h"]
-        worker = self.start("worker", argv, env)
-        node = f"{name}@{socket.gethostname()}"
+        threads, pool = -(-concurrency // processes), -(-pool_size // processes)
+        workers, nodes = [], []
         try:
-            worker.wait_until(
-                lambda: app.control.ping(destination=[node], timeout=0.5), "answer to a ping", 60, interval=0
-            )
+            for i in range(processes):
+                name = f"bench-w{i}"
+                argv = [
+                    str(BIN / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "threads",
+                    "--concurrency",
+                    str(threads),
+                ]
+                argv += ["-Q", QUEUE, "-l", "WARNING", "-n", f"{name}@%h"]
+                workers.append(self.start(f"worker-{i}", argv, self.env(DB_POOL_MAX_SIZE=str(pool))))
+                nodes.append(f"{name}@{socket.gethostname()}")
+            for worker, node in zip(workers, nodes, strict=True):
+                worker.wait_until(
+                    lambda node=node: app.control.ping(destination=[node], timeout=0.5),
+                    "answer to a ping",
+                    60,
+                    interval=0,
+                )
         except BaseException:
-            worker.stop(timeout=30)
+            for worker in workers:
+                worker.stop(timeout=30)
             raise
-        return worker
+        return workers
 
     # The load generator -------------------------------------------------------------------------
 

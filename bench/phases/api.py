@@ -1,9 +1,11 @@
-"""The HTTP steps: POST generate-feedback and GET operation through the web server, closed loops.
+"""The HTTP steps: every endpoint of bench/endpoints.py through the web server, closed loops.
 
-For each server (uvicorn, then gunicorn unless --no-gunicorn), started fresh: the POST steps at
-each client count (a fresh session per request; no worker runs, the tasks wait in Redis), then the
-GET steps on the pending operations. Each step is one run of the load generator (bench/load.py),
-with the web server's CPU per request and how it spread over its processes (a `CpuMeter`).
+For each server (uvicorn as production runs it, then gunicorn with --gunicorn), started fresh: the
+POST steps (generate-feedback, then generate-question) at each client count (a fresh session per
+request; no worker runs, the tasks wait in Redis), the GET operation steps on the pending
+operations, and the dashboard at its own client counts (the users with a long history). Each step
+is one run of the load generator (bench/load.py), with the web server's CPU per request and how it
+spread over its processes (a `CpuMeter`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from pathlib import Path
 
 from bench.data import Data
+from bench.endpoints import DASHBOARD_CLIENTS, ENDPOINTS
 from bench.meters import CpuMeter, Profiler
 from bench.report import log_step
 from bench.stack import Stack
@@ -26,8 +29,8 @@ def sessions_per_step(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace, stack: Stack, data: Data, operations: list, config: dict) -> list[dict]:
-    """Every server's POST and GET steps (GET reads `operations`); each server's command line
-    goes into `config` under "uvicorn" / "gunicorn" (its port as PORT)."""
+    """Every server's steps (GET operation reads `operations`); each server's command line goes
+    into `config` under "uvicorn" / "gunicorn" (its port as PORT)."""
     a = args
     steps = []
     servers = [("uvicorn", f"uvicorn {a.web_workers}w")]
@@ -42,11 +45,14 @@ def run(args: argparse.Namespace, stack: Stack, data: Data, operations: list, co
         config[kind] = re.sub(r"(--port |127\.0\.0\.1:)\d+", r"\g<1>PORT", command)
         measure = functools.partial(step, a, stack, data, server=name, web=web, port=port)
         try:
+            for key in ("feedback", "question"):
+                for c in a.concurrency:
+                    items = data.take_sessions(sessions_per_step(a), ENDPOINTS[key].sessions)
+                    steps.append(measure(endpoint=key, concurrency=c, items=items))
             for c in a.concurrency:
-                items = data.take_sessions(sessions_per_step(a))
-                steps.append(measure(endpoint="POST", concurrency=c, items=items))
-            for c in a.concurrency:
-                steps.append(measure(endpoint="GET", concurrency=c, items=operations))
+                steps.append(measure(endpoint="operation", concurrency=c, items=operations))
+            for c in DASHBOARD_CLIENTS:
+                steps.append(measure(endpoint="dashboard", concurrency=c, items=data.dashboard_items()))
         finally:
             web.stop()
     return steps
@@ -65,14 +71,14 @@ def step(
     items,
 ) -> dict:
     a = args
-    post = endpoint == "POST"
+    target = ENDPOINTS[endpoint]
     spec = {
         "mode": "http",
         "host": "127.0.0.1",
         "port": port,
-        "method": "POST" if post else "GET",
-        "expect_status": 202 if post else 200,
-        "path_template": "/api/v1/sessions/{id}/generate-feedback" if post else "/api/v1/operations/{id}",
+        "method": target.method,
+        "expect_status": target.status,
+        "path_template": target.path,
         "tokens": data.tokens,
         "items": items,
         "concurrency": concurrency,
