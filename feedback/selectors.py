@@ -2,7 +2,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, DecimalField, Exists, F, Max, OuterRef, QuerySet
 
 from accounts.models import User
 from feedback.analysis import AnalysisInput
@@ -73,13 +73,14 @@ TOP_ROLES = 5
 
 
 def dashboard_get(*, user: User) -> dict[str, Any]:
-    """The user's progress, computed by the database in four queries whatever their history's size:
-    counts, score aggregates, the trend (last 20 scored sessions) and the top roles."""
+    """The user's progress, computed by the database in five indexed queries whatever their
+    history's size: sessions completed, questions answered, score aggregates, the trend (last 20
+    scored sessions) and the top roles."""
     exact = DecimalField(max_digits=9, decimal_places=4)
-    counts = InterviewSession.objects.filter(user=user).aggregate(
-        completed=Count("id", filter=Q(status=InterviewSession.Status.COMPLETED), distinct=True),
-        answered=Count("messages", filter=Q(messages__message_type=SessionMessage.MessageType.ANSWER)),
-    )
+    completed = InterviewSession.objects.filter(user=user, status=InterviewSession.Status.COMPLETED).count()
+    # Apart, not a join's FILTER: the answers' partial index (messages_answers) serves only a
+    # condition on message_type - counted in the user's 2,000 sessions, not the whole table.
+    answered = SessionMessage.objects.filter(session__user=user, message_type=SessionMessage.MessageType.ANSWER).count()
     scored = InterviewFeedback.objects.filter(session__user=user)
     scores = scored.aggregate(
         average=Avg("overall_score", output_field=exact),
@@ -98,8 +99,8 @@ def dashboard_get(*, user: User) -> dict[str, Any]:
         .order_by("-sessions", "job_posting__title")[:TOP_ROLES]
     )
     return {
-        "completed_sessions": counts["completed"],
-        "questions_answered": counts["answered"],
+        "completed_sessions": completed,
+        "questions_answered": answered,
         "average_overall_score": _rounded(scores["average"]),
         "best_overall_score": scores["best"],
         "dimension_averages": {name: _rounded(scores[name]) for name in DIMENSIONS},

@@ -136,7 +136,11 @@ class SessionMessage(models.Model):
     class Meta:
         db_table = "session_messages"
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["session", "created_at"], name="messages_session_created")]
+        indexes = [
+            models.Index(fields=["session", "created_at"], name="messages_session_created"),
+            # Counting a user's answers (the dashboard) from their sessions, index only.
+            models.Index(fields=["session"], condition=Q(message_type="answer"), name="messages_answers"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["session"], condition=Q(is_open=True), name="session_messages_one_open_question"

@@ -12,7 +12,6 @@ answer.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -44,33 +43,19 @@ def run(args: argparse.Namespace, stack: Stack, data: Data) -> list[dict]:
 def one_round(args: argparse.Namespace, stack: Stack, data: Data, key: str, label: str, rate: float | None) -> dict:
     """--waiters long-polls on a fresh one-process uvicorn, their operations flipped all at once
     (`rate` None) or at `rate` per second in all; the delays from each commit to its client's answer."""
-    from django.db import connection, transaction
-    from django.db.models import F
-    from django.db.models.functions import Coalesce
-    from django.utils import timezone
+    from django.db import connection
 
-    from operations.models import Operation
-    from operations.notify import notify_status
+    from operations import services
 
     a = args
     count = a.waiters
     sessions = data.take_sessions(count)
     ops = data.create_pending(sessions)
-    lease = dt.timedelta(seconds=120)
     commit_at: dict[str, float] = {}
 
     def flip(op_id: str) -> None:
-        # Exactly operation_claim's transaction: conditional UPDATE + NOTIFY, commit.
-        now = timezone.now()
-        with transaction.atomic():
-            Operation.objects.filter(pk=op_id, status="pending").update(
-                status="processing",
-                attempts=F("attempts") + 1,
-                started_at=Coalesce(F("started_at"), now),
-                lease_expires_at=now + lease,
-                updated_at=now,
-            )
-            notify_status(operation_id=op_id, status="processing")
+        # What a worker does to it: operation_claim (its UPDATE and NOTIFY, committed).
+        services.operation_claim(operation_id=op_id)
         commit_at[op_id] = time.monotonic()
 
     def flip_chunk(chunk: list[str], start: float | None = None, step: float = 0.0) -> None:

@@ -144,13 +144,13 @@ def test_the_trend_is_the_last_twenty_scored_oldest_first_and_roles_the_top_five
     ]
 
 
-def test_four_queries_whatever_the_history(django_assert_num_queries):
+def test_five_queries_whatever_the_history(django_assert_num_queries):
     user = UserFactory()
     posting = JobPostingFactory(user=user)
     for day in range(30):
         session(user, posting, day=day, answers=2, scores=(70, 70, 70, 70))
     client = auth_client(user)
-    with django_assert_num_queries(5):  # the user (authentication) + counts, scores, trend, roles
+    with django_assert_num_queries(6):  # the user (authentication) + completed, answered, scores, trend, roles
         assert client.get(URL).status_code == 200
 
 

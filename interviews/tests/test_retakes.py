@@ -189,8 +189,8 @@ def test_reads_stay_a_fixed_number_of_queries_as_history_grows(path, django_asse
 
 
 # The user (auth) + what the endpoint reads: list = count + page; attempts = the session + the
-# chain; dashboard = counts + scores + trend + roles.
-EXPECTED_QUERIES = {"/api/v1/sessions": 3, "attempts": 3, "/api/v1/users/me/dashboard": 5}
+# chain; dashboard = completed + answered + scores + trend + roles.
+EXPECTED_QUERIES = {"/api/v1/sessions": 3, "attempts": 3, "/api/v1/users/me/dashboard": 6}
 
 
 def test_a_chain_of_fifty_is_read_in_one_query(client_a, user, django_assert_num_queries):
