@@ -91,7 +91,7 @@ def _clear_throttle_counters():
     Only this process's keys are deleted, so test runs side by side do not disturb each other.
     """
     cache = settings.CACHES["default"]
-    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    if cache["BACKEND"] == "common.cache.RedisCache":
         client = redis.Redis.from_url(cache["LOCATION"])
         try:
             keys = list(client.scan_iter(match=f"{cache.get('KEY_PREFIX', '')}:*", count=1000))

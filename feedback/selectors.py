@@ -2,12 +2,15 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Avg, Count, DecimalField, Exists, F, Max, OuterRef, QuerySet
 
 from accounts.models import User
 from feedback.analysis import AnalysisInput
 from feedback.models import InterviewFeedback
 from interviews.models import InterviewSession, SessionMessage
+from interviews.progress import CACHE_ERRORS, progress_version
 from interviews.selectors import resume_subquery
 
 
@@ -73,6 +76,28 @@ TOP_ROLES = 5
 
 
 def dashboard_get(*, user: User) -> dict[str, Any]:
+    """The user's progress: from the shared cache while their history has not changed
+    (interviews/progress.py), else computed and kept for DASHBOARD_CACHE_SECONDS."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    version = progress_version(user.pk) if seconds else None
+    if version is None:
+        return _dashboard_compute(user=user)
+    key = f"dashboard:{user.pk}:{version}"
+    try:
+        cached = cache.get(key)
+    except CACHE_ERRORS:
+        cached = None
+    if cached is not None:
+        return cached
+    dashboard = _dashboard_compute(user=user)
+    try:
+        cache.set(key, dashboard, seconds)
+    except CACHE_ERRORS:
+        pass  # served uncached; the next request computes again
+    return dashboard
+
+
+def _dashboard_compute(*, user: User) -> dict[str, Any]:
     """The user's progress, computed by the database in five indexed queries whatever their
     history's size: sessions completed, questions answered, score aggregates, the trend (last 20
     scored sessions) and the top roles."""

@@ -12,6 +12,7 @@ from common.exceptions import ApplicationError, ConflictError, NotFoundError
 from feedback import analysis, selectors
 from feedback.models import SCORE_FIELDS, InterviewFeedback
 from interviews.models import InterviewSession
+from interviews.progress import progress_changed
 from llm import LLMError, LLMErrorCode, StructuredResult
 from llm.errors import KINDS
 from operations import services as operation_services
@@ -123,6 +124,7 @@ def feedback_store(operation: Operation, outcome: StructuredResult[analysis.Feed
                 transaction.set_rollback(True)
                 logger.info("operation %s: claim lost before storing; feedback discarded", operation.pk)
                 return False
+            progress_changed(operation.user_id)
     except IntegrityError:
         if not InterviewFeedback.objects.filter(session_id=operation.session_id).exists():
             raise  # not the unique session: a real bug, let it surface

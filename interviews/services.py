@@ -17,6 +17,7 @@ from accounts.services import model_available, model_credentials
 from common.exceptions import ApplicationError, ConflictError, NotFoundError
 from interviews import questions, selectors
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
+from interviews.progress import progress_changed
 from llm import LLMError, LLMErrorCode, StructuredResult
 from llm.errors import KINDS
 from operations import services as operation_services
@@ -39,11 +40,13 @@ def job_posting_update(*, job_posting: JobPosting, data: dict[str, Any]) -> JobP
     for field in changed:
         setattr(job_posting, field, data[field])
     job_posting.save(update_fields=[*changed, "updated_at"])
+    progress_changed(job_posting.user_id)  # its title shows in the dashboard
     return job_posting
 
 
 def job_posting_delete(*, job_posting: JobPosting) -> None:
     """Delete a posting; its sessions stay (their job_posting becomes null)."""
+    progress_changed(job_posting.user_id)
     job_posting.delete()
 
 
@@ -177,6 +180,7 @@ def session_answer(*, session: InterviewSession, answer_text: str) -> SessionMes
         session=session, message_type=SessionMessage.MessageType.ANSWER, content=answer_text
     )
     session.save(update_fields=["updated_at"])
+    progress_changed(session.user_id)
     return message
 
 
@@ -213,6 +217,7 @@ def session_complete(*, session: InterviewSession) -> InterviewSession:
     session.status = InterviewSession.Status.COMPLETED
     session.completed_at = timezone.now()
     session.save(update_fields=["status", "completed_at", "updated_at"])
+    progress_changed(session.user_id)
     return session
 
 
@@ -371,4 +376,5 @@ def session_delete(*, session: InterviewSession) -> None:
         if heir is not None:
             successors.exclude(pk=heir.pk).update(retake_of=heir)
             InterviewSession.objects.filter(pk=heir.pk).update(retake_of=None)
+    progress_changed(session.user_id)
     session.delete()

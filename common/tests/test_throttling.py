@@ -231,7 +231,7 @@ def test_requests_are_served_unthrottled_while_the_cache_is_down(settings, user,
     """Fail open: Redis down must not turn generate-feedback (or login) into a 500."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -250,7 +250,7 @@ def test_credential_endpoints_fail_closed_while_the_cache_is_down(settings, user
     """A brute-force limit is never dropped: login, registration, refresh answer 503 while it cannot count."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

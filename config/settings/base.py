@@ -295,12 +295,18 @@ def configure_redis_cache(cache: dict) -> None:
     a second at most, and the throttles then let it through (common/throttling.py)."""
     if cache["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
         return
+    cache["BACKEND"] = "common.cache.RedisCache"  # Django's, reusing its redis-py clients
     options = cache.setdefault("OPTIONS", {})
     options.setdefault("socket_connect_timeout", env.float("CACHE_CONNECT_TIMEOUT", default=0.5))
     options.setdefault("socket_timeout", env.float("CACHE_SOCKET_TIMEOUT", default=0.5))
 
 
 configure_redis_cache(CACHES["default"])
+
+# A user's dashboard is kept this long while their history does not change (interviews/progress.py):
+# only with a cache the web and worker processes share (the worker's stored feedback changes it).
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache"))
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300 if _SHARED_CACHE else 0)
 
 # RATE LIMITS (common/throttling.py; docs/api.md, "Rate limits")
 # ------------------------------------------------------------------------------
