@@ -44,10 +44,11 @@ test-model: venv
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-## Lint (ruff) and format check.
+## Lint (ruff), format check, and the import contracts between the apps (.importlinter).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff check --fix .

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from common.emails import normalize_email
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -31,11 +33,6 @@ class UserManager(BaseUserManager):
         extra["is_staff"] = True
         extra["is_superuser"] = True
         return self._create_user(email, password, **extra)
-
-
-def normalize_email(email: str) -> str:
-    """Store addresses trimmed and lower-cased; the unique index is on lower(email) too."""
-    return email.strip().lower()
 
 
 class User(AbstractBaseUser, PermissionsMixin):

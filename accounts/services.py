@@ -13,9 +13,10 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import ModelApiKey, User, normalize_email
+from accounts.models import ModelApiKey, User
 from common import crypto
 from common.authentication import TOKEN_VERSION_CLAIM, forget_user, token_user_id
+from common.emails import normalize_email
 from common.exceptions import ApplicationError, ConflictError
 from llm import Credentials, LLMError, LLMErrorCode, service_credentials
 from llm.keys import validate_key

@@ -12,11 +12,18 @@ import prometheus_client
 from django.conf import settings
 from django.http import HttpResponse
 from prometheus_client import multiprocess
+from prometheus_client.registry import Collector
 
 from common.views import _problem_response
-from operations.metrics import UnfinishedOperationsCollector
 
-_unfinished = UnfinishedOperationsCollector()
+# Collectors read at scrape time (e.g. gauges computed from the database), not kept in the
+# per-process registry: apps register theirs in ready() (operations: its unfinished operations).
+_scrape_collectors: list[Collector] = []
+
+
+def register_scrape_collector(collector: Collector) -> None:
+    if collector not in _scrape_collectors:
+        _scrape_collectors.append(collector)
 
 
 def metrics(request):
@@ -31,8 +38,8 @@ def metrics(request):
     else:
         registry = prometheus_client.REGISTRY
     page = prometheus_client.generate_latest(registry)
-    # The database gauges are read per scrape, not kept in the (per-process) registry.
     scratch = prometheus_client.CollectorRegistry()
-    scratch.register(_unfinished)
+    for collector in _scrape_collectors:
+        scratch.register(collector)
     page += prometheus_client.generate_latest(scratch)
     return HttpResponse(page, content_type=prometheus_client.CONTENT_TYPE_LATEST)

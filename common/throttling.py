@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from accounts.models import normalize_email
+from common.emails import normalize_email
 
 logger = logging.getLogger(__name__)
 

@@ -6,4 +6,9 @@ class OperationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI extensions (drf-spectacular finds them by subclassing).
+        # /metrics (common) reads the unfinished operations per scrape.
+        from common.metrics_view import register_scrape_collector
         from operations import schema  # noqa: F401
+        from operations.metrics import UnfinishedOperationsCollector
+
+        register_scrape_collector(UnfinishedOperationsCollector())

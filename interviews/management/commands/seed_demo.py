@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import User, normalize_email
+from accounts.models import User
+from common.emails import normalize_email
 from interviews import services
 from interviews.models import InterviewSession, JobPosting, Resume
 
