@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.services import model_available, model_credentials
@@ -69,10 +71,11 @@ def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
     )
 
 
-def feedback_analyze(operation: Operation) -> StructuredResult[analysis.FeedbackAnalysis]:
-    """Defence in depth, then the model call - outside any transaction.
+def feedback_prepare(operation: Operation) -> Callable[[], StructuredResult[analysis.FeedbackAnalysis]]:
+    """Defence in depth, and the model call to make (the runner makes it outside any transaction).
 
-    Raises ApplicationError if the session may no longer be analysed, LLMError on model failure.
+    Raises ApplicationError if the session may no longer be analysed, LLMError when no model
+    key is left; the call raises LLMError on model failure.
     """
     data = selectors.analysis_input_get(session_id=operation.session_id, user_id=operation.user_id)
     if data is None:
@@ -82,11 +85,7 @@ def feedback_analyze(operation: Operation) -> StructuredResult[analysis.Feedback
     if credentials is None:  # the service's key was removed and the user has none
         raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no model key")
     operation.key_kind = credentials.kind  # recorded when the operation finishes
-    # The model takes seconds: give the pooled connection back meanwhile, or a worker with
-    # more threads than pool slots would starve (the next query takes one again).
-    if not connection.in_atomic_block:
-        connection.close()
-    return analysis.analyze(data, credentials=credentials)
+    return partial(analysis.analyze, data, credentials=credentials)
 
 
 def feedback_store(operation: Operation, outcome: StructuredResult[analysis.FeedbackAnalysis]) -> bool:

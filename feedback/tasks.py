@@ -13,6 +13,6 @@ def generate_feedback_task(self, operation_id: str, attempt: int | None = None) 
         self,
         operation_id=operation_id,
         attempt=attempt,
-        work=services.feedback_analyze,
+        prepare=services.feedback_prepare,
         store=services.feedback_store,
     )

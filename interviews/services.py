@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -262,10 +264,11 @@ def question_request(*, session_id, user: User, question_type: str | None = None
     )
 
 
-def question_generate(operation: Operation) -> StructuredResult[questions.GeneratedQuestion]:
-    """Defence in depth, then the model call - outside any transaction.
+def question_prepare(operation: Operation) -> Callable[[], StructuredResult[questions.GeneratedQuestion]]:
+    """Defence in depth, and the model call to make (the runner makes it outside any transaction).
 
-    Raises ApplicationError if the session may no longer get a question, LLMError on model failure.
+    Raises ApplicationError if the session may no longer get a question, LLMError when no model
+    key is left; the call raises LLMError on model failure.
     """
     data = selectors.question_input_get(
         session_id=operation.session_id, user_id=operation.user_id, question_type=operation.params.get("question_type")
@@ -277,10 +280,7 @@ def question_generate(operation: Operation) -> StructuredResult[questions.Genera
     if credentials is None:  # the service's key was removed and the user has none
         raise LLMError(LLMErrorCode.NOT_CONFIGURED, cause="no model key")
     operation.key_kind = credentials.kind  # recorded when the operation finishes
-    # The model takes seconds: give the pooled connection back meanwhile (feedback does the same).
-    if not connection.in_atomic_block:
-        connection.close()
-    return questions.generate(data, credentials=credentials)
+    return partial(questions.generate, data, credentials=credentials)
 
 
 def question_store(operation: Operation, outcome: StructuredResult[questions.GeneratedQuestion]) -> bool:

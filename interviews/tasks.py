@@ -13,6 +13,6 @@ def generate_question_task(self, operation_id: str, attempt: int | None = None) 
         self,
         operation_id=operation_id,
         attempt=attempt,
-        work=services.question_generate,
+        prepare=services.question_prepare,
         store=services.question_store,
     )

@@ -5,11 +5,13 @@ A type's task stays thin (STYLE.md)::
     @shared_task(name="feedback.tasks.generate_feedback_task", **TASK_OPTIONS)
     def generate_feedback_task(self, operation_id, attempt=None):
         return run_operation(self, operation_id=operation_id, attempt=attempt,
-                             work=services.feedback_analyze, store=services.feedback_store)
+                             prepare=services.feedback_prepare, store=services.feedback_store)
 
-``work(operation)`` runs outside any transaction (the model call) and returns an outcome;
-``store(operation, outcome)`` stores it and completes the operation in one transaction,
-returning False when the claim was lost meanwhile (cancelled, taken over, deleted).
+``prepare(operation)`` reads and checks what the work needs and returns the call to make
+(the model call); the runner gives its database connection back to the pool, then makes the
+call outside any transaction; ``store(operation, outcome)`` stores the outcome and completes
+the operation in one transaction, returning False when the claim was lost meanwhile
+(cancelled, taken over, deleted).
 
 Outcomes:
 
@@ -36,7 +38,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from common import context
@@ -123,12 +125,22 @@ def _store(store: Callable[[Operation, T], bool], operation: Operation, outcome:
     raise AssertionError("unreachable")
 
 
+def release_connection() -> None:
+    """Give the pooled database connection back before a call of seconds (the next query takes one).
+
+    A worker runs more threads than its pool has slots: holding a connection through the model
+    call would starve the others. Inside a transaction (tests) there is nothing to give back.
+    """
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def run_operation(
     task,
     *,
     operation_id: str,
     attempt: int | None,
-    work: Callable[[Operation], T],
+    prepare: Callable[[Operation], Callable[[], T]],
     store: Callable[[Operation, T], bool],
 ) -> str:
     """Run one delivery of an operation's task. Safe to run twice: only one run holds the claim.
@@ -143,7 +155,9 @@ def run_operation(
 
     with log_context(operation_id=str(operation.id), task_id=task.request.id, attempt=operation.attempts):
         try:
-            outcome = work(operation)
+            call = prepare(operation)
+            release_connection()
+            outcome = call()
         except ApplicationError as exc:
             services.operation_fail(operation=operation, error_code=exc.code, error_message=exc.detail)
             return "failed"

@@ -54,7 +54,7 @@ def test_the_database_refuses_a_second_open_question():
 def claimed_with_outcome(session, operation_type):
     operation = OperationFactory(user=session.user, session=session, operation_type=operation_type)
     operation = operation_services.operation_claim(operation_id=operation.id)
-    return operation, services.question_generate(operation)
+    return operation, services.question_prepare(operation)()
 
 
 def at_once(*actions):

@@ -1,6 +1,7 @@
 """Operation types are a registry: a new type needs nothing from operations/ but a registration."""
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,9 @@ def echo_request(*, session, user) -> tuple[Operation, bool]:
     )
 
 
-def echo_work(operation: Operation) -> str:
-    return operation.params["loud"] and "ECHO"
+def echo_prepare(operation: Operation) -> Callable[[], str]:
+    answer = operation.params["loud"] and "ECHO"
+    return lambda: answer
 
 
 def echo_store(operation: Operation, outcome: str) -> bool:
@@ -47,7 +49,7 @@ def echo_store(operation: Operation, outcome: str) -> bool:
 
 @shared_task(name="operations.tests.echo_test_task", **TASK_OPTIONS)
 def echo_test_task(self, operation_id, attempt=None):
-    return run_operation(self, operation_id=operation_id, attempt=attempt, work=echo_work, store=echo_store)
+    return run_operation(self, operation_id=operation_id, attempt=attempt, prepare=echo_prepare, store=echo_store)
 
 
 @pytest.fixture
