@@ -155,23 +155,36 @@ def wait_finished(ops: list[str], deadline: float) -> None:
     log("WARNING: operations still unfinished at the deadline")
 
 
-def _seed_users(conn, users: int) -> None:
-    """`users` users (bench-N@example.com; the temporary table bench_users numbers them) with a job
-    posting and a résumé each."""
+def _insert_users(conn, prefix: str, users: int) -> None:
+    """`users` users {prefix}-N@example.com, numbered by the temporary table {prefix}_users (id, n)."""
+    from psycopg import sql
+
     conn.execute(
         """
         INSERT INTO users (id, password, is_superuser, email, is_active, is_staff, created_at, token_version)
-        SELECT gen_random_uuid(), '!bench', false, 'bench-' || i || '@example.com', true, false, now(), 0
+        SELECT gen_random_uuid(), '!bench', false, %s || '-' || i || '@example.com', true, false, now(), 0
         FROM generate_series(0, %s - 1) i
         """,
-        [users],
+        [prefix, users],
     )
     conn.execute(
-        """
-        CREATE TEMP TABLE bench_users AS
-        SELECT id, (substring(email FROM '^bench-([0-9]+)@'))::int AS n FROM users WHERE email LIKE 'bench-%'
-        """
+        sql.SQL(
+            """
+            CREATE TEMP TABLE {table} AS
+            SELECT id, (substring(email FROM {pattern}))::int AS n FROM users WHERE email LIKE {like}
+            """
+        ).format(
+            table=sql.Identifier(f"{prefix}_users"),
+            pattern=sql.Literal(f"^{prefix}-([0-9]+)@"),
+            like=sql.Literal(f"{prefix}-%"),
+        )
     )
+
+
+def _seed_users(conn, users: int) -> None:
+    """`users` users (bench-N@example.com; the temporary table bench_users numbers them) with a job
+    posting and a résumé each."""
+    _insert_users(conn, "bench", users)
     conn.execute(
         """
         INSERT INTO job_postings (id, user_id, title, company, description, experience_level,
@@ -240,21 +253,7 @@ def _seed_dashboard(conn, users: int, sessions: int) -> None:
     """`users` users (dashboard-N@example.com, the temporary table dashboard_users) with a long
     history each: `sessions` sessions over about a year across a few roles, 1 in 20 still active,
     10 messages each (5 answered questions), feedback on 9 in 10 completed ones."""
-    conn.execute(
-        """
-        INSERT INTO users (id, password, is_superuser, email, is_active, is_staff, created_at, token_version)
-        SELECT gen_random_uuid(), '!bench', false, 'dashboard-' || i || '@example.com', true, false, now(), 0
-        FROM generate_series(0, %s - 1) i
-        """,
-        [users],
-    )
-    conn.execute(
-        """
-        CREATE TEMP TABLE dashboard_users AS
-        SELECT id, (substring(email FROM '^dashboard-([0-9]+)@'))::int AS n FROM users
-        WHERE email LIKE 'dashboard-%'
-        """
-    )
+    _insert_users(conn, "dashboard", users)
     conn.execute(
         """
         CREATE TEMP TABLE dashboard_postings AS
