@@ -34,6 +34,8 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.local python manage.py collectstatic 
 RUN useradd --create-home --uid 10001 app && mkdir -p /app/var && chown app:app /app/var
 USER app
 
-ENV DJANGO_SETTINGS_MODULE=config.settings.production
+# The Procfile's web command; uvicorn reads its address from UVICORN_HOST and UVICORN_PORT (8000).
+ENV DJANGO_SETTINGS_MODULE=config.settings.production \
+    UVICORN_HOST=0.0.0.0
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+CMD ["uvicorn", "config.asgi:application", "--proxy-headers", "--timeout-graceful-shutdown", "30"]

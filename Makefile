@@ -18,9 +18,17 @@ web:
 	$(PY) scripts/build_web.py
 
 ## Run the service locally: web + worker + beat, on embedded defaults (SQLite, filesystem broker),
-## with the web client at http://127.0.0.1:8000/.
+## with the web client at http://127.0.0.1:8000/. scripts/prepare_local.py migrates, collects the
+## static files and seeds the demo user; then honcho runs the Procfile's web, worker and beat (flower
+## is left out) with the virtualenv first on PATH. HOST and PORT move the web process. Ctrl-C stops
+## all; when one process exits, honcho stops the others. `-e /dev/null`: the settings read .env
+## themselves, under the environment; honcho would put .env's values (compose's) over it.
+RUN_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_SETTINGS_MODULE=config.settings.local PYTHONUNBUFFERED=1 \
+	UVICORN_HOST="$${HOST:-127.0.0.1}" UVICORN_PORT="$${PORT:-8000}" \
+	CELERY_WORKER_LOGLEVEL=INFO CELERY_BEAT_LOGLEVEL=INFO
 run: venv web
-	$(BIN)/python scripts/run_local.py
+	$(BIN)/python scripts/prepare_local.py
+	exec env $(RUN_ENV) $(BIN)/honcho start -f Procfile -e /dev/null -p "$${PORT:-8000}" web worker beat
 
 ## Run the whole test suite: pytest against the local PostgreSQL and Redis (fault tests and the
 ## browser tests in Chromium included), then the web client's unit tests (Vitest).
