@@ -22,7 +22,9 @@ from typing import Any, TypeVar
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_basic_type, is_list_serializer
 from rest_framework import serializers
+from rest_framework.mixins import ListModelMixin
 
 from common.exceptions import PROBLEM_CONTENT_TYPE, problem
 
@@ -248,27 +250,32 @@ WWW_AUTHENTICATE_HEADER = {
 
 
 class ProblemAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema plus the problem-details responses of each operation."""
+    """drf-spectacular's AutoSchema plus the problem-details responses of each operation.
+
+    Public hooks only: ``get_operation`` is extended (its result completed), and the view is read
+    through DRF's and drf-spectacular's public API - no private method is overridden or called.
+    """
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:  # excluded
+            return None
         body = self._delete_body()
-        if operation is not None and body is not None:
+        if body is not None:
             ref = self.resolve_serializer(body, "request").ref
             operation["requestBody"] = {"content": {"application/json": {"schema": ref}}, "required": True}
+        operation["responses"].update(self.problem_responses())
         return operation
 
-    def _delete_body(self):
-        return getattr(self._handler(), "_delete_body", None) if self.method == "DELETE" else None
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
+    def problem_responses(self) -> dict[str, dict]:
+        """One problem-details response per HTTP status this operation's codes answer, by status."""
         codes = self.problem_codes()
         overrides = getattr(self._handler(), "_problem_status", {})
         status_of = {code: overrides.get(code, PROBLEM_CODES[code][0]) for code in codes}
-        for status in sorted(set(status_of.values())):
-            responses[str(status)] = self._problem_response(status, [c for c in codes if status_of[c] == status])
-        return responses
+        return {
+            str(status): self._problem_response(status, [c for c in codes if status_of[c] == status])
+            for status in sorted(set(status_of.values()))
+        }
 
     def problem_codes(self) -> list[str]:
         """Every code this operation can answer, generic ones first, without duplicates."""
@@ -281,10 +288,10 @@ class ProblemAutoSchema(AutoSchema):
             codes += ["VALIDATION_ERROR", "MALFORMED_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "REQUEST_TOO_LARGE"]
         if "{" in self.path:
             codes.append("NOT_FOUND")
-        if self.method == "GET" and self._is_list_view():
+        if self.method == "GET" and self._answers_a_list():
             if getattr(self.view, "filterset_class", None) is not None:
                 codes.append("VALIDATION_ERROR")
-            if self._get_paginator() is not None:
+            if getattr(self.view, "paginator", None) is not None:  # GenericAPIView's, from pagination_class
                 codes += ["VALIDATION_ERROR", "NOT_FOUND"]  # ?page_size= out of range; ?page= past the end
         handler = self._handler()
         codes += list(getattr(handler, "_problem_codes", ()))
@@ -296,6 +303,27 @@ class ProblemAutoSchema(AutoSchema):
         if any(getattr(t, "methods", None) is None or self.method in t.methods for t in self.view.get_throttles()):
             codes.append("RATE_LIMITED")
         return list(dict.fromkeys(codes))
+
+    def _answers_a_list(self) -> bool:
+        """Does the operation answer a list (so filters and pagination apply)?
+
+        drf-spectacular's own reading of the view, from its public pieces: a list serializer in the
+        response; else a viewset's ``list`` action; else a GET on a ``ListModelMixin`` view.
+        """
+        serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:  # @extend_schema(responses={...}): the lowest status's
+            serializer = {str(status): s for status, s in serializer.items()}
+            serializer = serializer[min(serializer)]
+        if is_list_serializer(serializer):
+            return True
+        if is_basic_type(serializer):
+            return False
+        if hasattr(self.view, "action"):
+            return self.view.action == "list"
+        return self.method == "GET" and isinstance(self.view, ListModelMixin)
+
+    def _delete_body(self):
+        return getattr(self._handler(), "_delete_body", None) if self.method == "DELETE" else None
 
     def _handler(self):
         action = getattr(self.view, "action", None)
