@@ -17,22 +17,36 @@ from accounts.models import ModelApiKey, User
 from common import crypto
 from common.authentication import TOKEN_VERSION_CLAIM, forget_user, token_user_id
 from common.emails import normalize_email
-from common.exceptions import ApplicationError, ConflictError
+from common.exceptions import INVALID_TOKEN, VALIDATION_ERROR, ApplicationError, ConflictError, ProblemCode
 from llm import Credentials, LLMError, LLMErrorCode, service_credentials
+from llm.errors import KINDS
 from llm.keys import validate_key
 
 logger = logging.getLogger(__name__)
 
+EMAIL_ALREADY_REGISTERED = ProblemCode(
+    "EMAIL_ALREADY_REGISTERED",
+    409,
+    when="an account with this email address (in any letter case) exists",
+    example="An account with this email address already exists.",
+)
+INVALID_CREDENTIALS = ProblemCode(
+    "INVALID_CREDENTIALS",
+    401,
+    when="unknown email address or wrong password (the same answer for both); 400 on a password change",
+    example="The email address or password is incorrect.",
+)
+
 
 class InvalidCredentialsError(ApplicationError):
     status_code = 401
-    code = "INVALID_CREDENTIALS"
+    code = INVALID_CREDENTIALS
     default_detail = "The email address or password is incorrect."
 
 
 class InvalidRefreshTokenError(ApplicationError):
     status_code = 401
-    code = "INVALID_TOKEN"
+    code = INVALID_TOKEN
     default_detail = "The refresh token is invalid or has expired."
 
 
@@ -45,13 +59,13 @@ def user_register(*, email: str, password: str) -> User:
     """Create an account; a taken address (in any letter case) is a 409."""
     email = normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
-        raise ConflictError("An account with this email address already exists.", code="EMAIL_ALREADY_REGISTERED")
+        raise ConflictError("An account with this email address already exists.", code=EMAIL_ALREADY_REGISTERED)
     try:
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password)
     except IntegrityError:  # lost a race with a concurrent registration
         raise ConflictError(
-            "An account with this email address already exists.", code="EMAIL_ALREADY_REGISTERED"
+            "An account with this email address already exists.", code=EMAIL_ALREADY_REGISTERED
         ) from None
 
 
@@ -128,19 +142,30 @@ class AccountDeleteError(ApplicationError):
     status_code = 400
 
 
+# accounts is the lowest app that answers it (an account with a running operation); interviews reuses it.
+OPERATION_IN_PROGRESS = ProblemCode(
+    "OPERATION_IN_PROGRESS",
+    409,
+    when="one of its operations is pending or processing; cancel it first",
+    example="An AI request is still running here. Cancel it first, or wait for it to finish.",
+)
+
+
+class OperationInProgressError(ConflictError):
+    code = OPERATION_IN_PROGRESS
+    default_detail = "An AI request is still running here. Cancel it first, or wait for it to finish."
+
+
 @transaction.atomic
 def user_delete(*, user: User, password: str) -> None:
     """Delete the account and every row it owns: résumé, postings, sessions with their messages,
     feedback and operations, the stored model key, its refresh tokens. Its tokens stop working at
     once (no user to find). 409 OPERATION_IN_PROGRESS while one of its operations runs."""
     if not user.check_password(password):
-        raise AccountDeleteError("The password is incorrect.", code="INVALID_CREDENTIALS")
+        raise AccountDeleteError("The password is incorrect.", code=INVALID_CREDENTIALS)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.operations.filter(status__in=("pending", "processing")).exists():
-        raise ConflictError(
-            "An AI request is still running here. Cancel it first, or wait for it to finish.",
-            code="OPERATION_IN_PROGRESS",
-        )
+        raise OperationInProgressError()
     # simplejwt keeps refresh tokens with a nullable user (SET_NULL): they go explicitly, their
     # blacklist entries with them. So do the admin-login records django-axes keeps by username.
     OutstandingToken.objects.filter(user=user).delete()
@@ -162,14 +187,14 @@ class PasswordChangeError(ApplicationError):
 def user_password_change(*, user: User, current_password: str, new_password: str) -> None:
     """Change the password; every token issued before stops working (refresh and access alike)."""
     if not user.check_password(current_password):
-        raise PasswordChangeError("The current password is incorrect.", code="INVALID_CREDENTIALS")
+        raise PasswordChangeError("The current password is incorrect.", code=INVALID_CREDENTIALS)
     try:
         validate_password(new_password, user=user)
     except DjangoValidationError as exc:
         messages = list(exc.messages)
         raise PasswordChangeError(
             messages[0] if len(messages) == 1 else "The new password is not acceptable.",
-            code="VALIDATION_ERROR",
+            code=VALIDATION_ERROR,
             errors=[{"field": "new_password", "message": m} for m in messages],
         ) from None
     user.set_password(new_password)
@@ -182,6 +207,20 @@ def user_password_change(*, user: User, current_password: str, new_password: str
 
 class ModelKeyError(ApplicationError):
     status_code = 400
+
+
+AI_KEY_REJECTED = ProblemCode(
+    "AI_KEY_REJECTED",
+    400,
+    when="the model provider refused the key (401/403); nothing was stored",
+    example="The AI provider rejected this key. Check that it is complete and still active.",
+)
+AI_UNAVAILABLE = ProblemCode(
+    LLMErrorCode.UNAVAILABLE,
+    503,
+    when="the model provider could not be reached to check the key; nothing was stored",
+    example="The AI provider cannot be reached to check this key. Nothing was stored; please try again later.",
+)
 
 
 def model_key_set(*, user: User, api_key: str) -> ModelApiKey:
@@ -197,11 +236,11 @@ def model_key_set(*, user: User, api_key: str) -> ModelApiKey:
         if exc.code == LLMErrorCode.AUTH_FAILED:
             raise ModelKeyError(
                 "The AI provider rejected this key. Check that it is complete and still active.",
-                code="AI_KEY_REJECTED",
+                code=AI_KEY_REJECTED,
             ) from None
         raise ModelKeyError(
             "The AI provider cannot be reached to check this key. Nothing was stored; please try again later.",
-            code="AI_UNAVAILABLE",
+            code=AI_UNAVAILABLE,
             status_code=503,
             headers={"Retry-After": "30"},
         ) from None
@@ -230,6 +269,22 @@ def model_credentials(*, user: User) -> Credentials | None:
             logger.error("model key of user %s cannot be decrypted with FIELD_ENCRYPTION_KEY", user.pk)
             raise LLMError(LLMErrorCode.AUTH_FAILED, cause="undecryptable stored key", key_kind="user") from None
     return service_credentials()
+
+
+AI_NOT_CONFIGURED = ProblemCode(
+    LLMErrorCode.NOT_CONFIGURED,
+    400,
+    when="no model key is configured, neither the service's nor yours; nothing was created",
+    example=KINDS[LLMErrorCode.NOT_CONFIGURED].message,
+)
+
+
+class ModelNotConfiguredError(ApplicationError):
+    """No model key for the user's work (see :func:`model_available`): an AI request is refused before it is queued."""
+
+    status_code = 400
+    code = AI_NOT_CONFIGURED
+    default_detail = KINDS[LLMErrorCode.NOT_CONFIGURED].message
 
 
 def model_available(*, user: User) -> bool:

@@ -17,6 +17,14 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
+from accounts.services import (
+    AI_KEY_REJECTED,
+    AI_UNAVAILABLE,
+    EMAIL_ALREADY_REGISTERED,
+    INVALID_CREDENTIALS,
+    OPERATION_IN_PROGRESS,
+)
+from common.exceptions import INVALID_TOKEN
 from common.schema import delete_body, problem_codes
 from common.throttling import (
     LoginAddressRateThrottle,
@@ -34,7 +42,7 @@ class AuthViewSet(viewsets.GenericViewSet):
     authentication_classes: list = []
 
     @extend_schema(request=RegisterInputSerializer, responses={201: UserSerializer})
-    @problem_codes("EMAIL_ALREADY_REGISTERED")
+    @problem_codes(EMAIL_ALREADY_REGISTERED)
     @action(detail=False, methods=["post"], throttle_classes=[RegisterAddressRateThrottle])
     def register(self, request):
         """Create an account (password: 8 characters or more, not a common one). Then log in."""
@@ -44,7 +52,7 @@ class AuthViewSet(viewsets.GenericViewSet):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=LoginInputSerializer, responses={200: TokenPairSerializer})
-    @problem_codes("INVALID_CREDENTIALS")
+    @problem_codes(INVALID_CREDENTIALS)
     # Per address first: a body that cannot be parsed still counts against the address.
     @action(detail=False, methods=["post"], throttle_classes=[LoginAddressRateThrottle, LoginEmailRateThrottle])
     def login(self, request):
@@ -55,7 +63,7 @@ class AuthViewSet(viewsets.GenericViewSet):
         return Response(TokenPairSerializer(tokens).data)
 
     @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairSerializer})
-    @problem_codes("INVALID_TOKEN")
+    @problem_codes(INVALID_TOKEN)
     @action(detail=False, methods=["post"], throttle_classes=[RefreshAddressRateThrottle])
     def refresh(self, request):
         """A new token pair from a refresh token, which stops working at once (rotation).
@@ -69,7 +77,7 @@ class AuthViewSet(viewsets.GenericViewSet):
         return Response(TokenPairSerializer(tokens).data)
 
     @extend_schema(request=RefreshInputSerializer, responses={204: None})
-    @problem_codes("INVALID_TOKEN")
+    @problem_codes(INVALID_TOKEN)
     @action(detail=False, methods=["post"], throttle_classes=[RefreshAddressRateThrottle])
     def logout(self, request):
         """Revoke a refresh token: it stops working at once (access tokens expire within minutes)."""
@@ -89,7 +97,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={204: None})
     @delete_body(AccountDeleteInputSerializer)
-    @problem_codes("INVALID_CREDENTIALS", "OPERATION_IN_PROGRESS", status={"INVALID_CREDENTIALS": 400})
+    @problem_codes(INVALID_CREDENTIALS, OPERATION_IN_PROGRESS, status={INVALID_CREDENTIALS: 400})
     @me.mapping.delete
     def me_delete(self, request):
         """Delete your account and everything it owns: résumé, postings, sessions, feedback, operations,
@@ -101,7 +109,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=PasswordChangeInputSerializer, responses={204: None})
-    @problem_codes("INVALID_CREDENTIALS", status={"INVALID_CREDENTIALS": 400})
+    @problem_codes(INVALID_CREDENTIALS, status={INVALID_CREDENTIALS: 400})
     @action(detail=False, methods=["post"], url_path="me/password", throttle_classes=[PasswordChangeRateThrottle])
     def password(self, request):
         """Change your password. Every token issued before stops working, this one included: log in again.
@@ -122,7 +130,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return Response(ApiKeyStatusSerializer(ApiKeyStatusSerializer.of(key)).data)
 
     @extend_schema(request=ApiKeyInputSerializer, responses={200: ApiKeyStatusSerializer})
-    @problem_codes("AI_KEY_REJECTED", "AI_UNAVAILABLE")
+    @problem_codes(AI_KEY_REJECTED, AI_UNAVAILABLE)
     @api_key.mapping.put
     def api_key_put(self, request):
         """Store your own model key: your analyses and questions then run on it (and are billed to you).

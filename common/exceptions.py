@@ -24,6 +24,157 @@ logger = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
+class ProblemCode(str):
+    """A stable error ``code``, declared once, in the module whose exception (or handler) answers it.
+
+    It is the code itself - a string that compares, renders and is stored as one - and carries
+    what the OpenAPI schema (``common.schema``) documents of it: its usual HTTP ``status``,
+    ``when`` it is answered and an ``example`` detail::
+
+        SESSION_NOT_PAUSED = ProblemCode(
+            "SESSION_NOT_PAUSED", 400, when="the session is not paused", example="Only a paused session..."
+        )
+        raise SessionStateError("Only a paused session can be resumed...", code=SESSION_NOT_PAUSED)
+
+    Declaring registers it: ``@problem_codes`` (a view's codes) accepts only declared codes. The
+    same code declared again identically is the same object; differently, a ``ValueError``.
+    """
+
+    status: int
+    when: str
+    example: str
+
+    def __new__(cls, code: str, status: int, *, when: str, example: str) -> ProblemCode:
+        code = str(code)
+        existing = _declared.get(code)
+        if existing is not None:
+            if (existing.status, existing.when, existing.example) != (status, when, example):
+                raise ValueError(f"problem code {code!r} is already declared differently")
+            return existing
+        self = super().__new__(cls, code)
+        self.status, self.when, self.example = status, when, example
+        _declared[code] = self
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:  # copy and pickle: the declared one
+        return (str(self), self.status), {"when": self.when, "example": self.example}
+
+
+_declared: dict[str, ProblemCode] = {}
+
+
+def problem_code(code: str) -> ProblemCode:
+    """The declared code of this name; a ``LookupError`` for one nobody declared."""
+    try:
+        return _declared[str(code)]
+    except KeyError:
+        raise LookupError(
+            f"undeclared problem code {str(code)!r}: declare it with ProblemCode(...) beside the exception that "
+            "raises it"
+        ) from None
+
+
+def declared_problem_codes() -> dict[str, ProblemCode]:
+    """Every declared code by name (those of apps not imported yet excepted)."""
+    return dict(_declared)
+
+
+# The codes any endpoint can answer: DRF's errors, our handler's and Django's (common/views.py).
+VALIDATION_ERROR = ProblemCode(
+    "VALIDATION_ERROR",
+    400,
+    when="a field (or query parameter) is missing or invalid; `errors` lists each one",
+    example="This field is required.",
+)
+MALFORMED_REQUEST = ProblemCode(
+    "MALFORMED_REQUEST", 400, when="the body is not valid JSON", example="The request body is not valid JSON."
+)
+BAD_REQUEST = ProblemCode(
+    "BAD_REQUEST",
+    400,
+    when="the request breaks a rule or cannot be understood",
+    example="The request could not be processed.",
+)
+REQUEST_TOO_LARGE = ProblemCode(
+    "REQUEST_TOO_LARGE", 413, when="the body is over 2.5 MB", example="The request body is too large."
+)
+NOT_AUTHENTICATED = ProblemCode(
+    "NOT_AUTHENTICATED",
+    401,
+    when="no `Authorization: Bearer <access_token>` header",
+    example="Authentication credentials were not provided.",
+)
+INVALID_TOKEN = ProblemCode(
+    "INVALID_TOKEN",
+    401,
+    when="the token is malformed or expired, or its user is no longer active",
+    example="The access token is invalid or has expired.",
+)
+PERMISSION_DENIED = ProblemCode(
+    "PERMISSION_DENIED",
+    403,
+    when="the request is not allowed for this user",
+    example="You do not have permission to perform this action.",
+)
+CSRF_FAILED = ProblemCode(
+    "CSRF_FAILED",
+    403,
+    when="a cookie-authenticated form came without its CSRF token",
+    example="CSRF verification failed.",
+)
+NOT_FOUND = ProblemCode(
+    "NOT_FOUND",
+    404,
+    when="no such resource, or it belongs to another user (also a malformed id or page number)",
+    example="Not found.",
+)
+METHOD_NOT_ALLOWED = ProblemCode(
+    "METHOD_NOT_ALLOWED", 405, when="the path does not take this method", example='Method "OPTIONS" not allowed.'
+)
+NOT_ACCEPTABLE = ProblemCode(
+    "NOT_ACCEPTABLE",
+    406,
+    when="no representation matches the `Accept` header",
+    example="Could not satisfy the request Accept header.",
+)
+CONFLICT = ProblemCode(
+    "CONFLICT",
+    409,
+    when="the request conflicts with the current state",
+    example="The request conflicts with the current state.",
+)
+UNSUPPORTED_MEDIA_TYPE = ProblemCode(
+    "UNSUPPORTED_MEDIA_TYPE",
+    415,
+    when="the body is not `application/json`",
+    example='Unsupported media type "text/plain" in request.',
+)
+RATE_LIMITED = ProblemCode(
+    "RATE_LIMITED",
+    429,
+    when="too many requests; try again after `Retry-After` seconds",
+    example="Request was throttled. Expected available in 42 seconds.",
+)
+LOGIN_LOCKED_OUT = ProblemCode(
+    "LOGIN_LOCKED_OUT",
+    429,
+    when="too many failed admin logins for this account or address",
+    example="Too many failed logins. Try again later, or ask an administrator.",
+)
+INTERNAL_ERROR = ProblemCode(
+    "INTERNAL_ERROR",
+    500,
+    when="a bug; the response carries no detail of it",
+    example="An unexpected error occurred. Please try again later.",
+)
+SERVICE_UNAVAILABLE = ProblemCode(
+    "SERVICE_UNAVAILABLE",
+    503,
+    when="a dependency (the database, or the cache a limit counts in) is unreachable; try again after `Retry-After`",
+    example="The service is temporarily unavailable. Please try again shortly.",
+)
+
+
 class ApplicationError(Exception):
     """A domain rule was broken; the handler turns it into problem details.
 
@@ -31,7 +182,7 @@ class ApplicationError(Exception):
     """
 
     status_code: int = 400
-    code: str = "BAD_REQUEST"
+    code: str = BAD_REQUEST
     default_detail: str = "The request could not be processed."
 
     def __init__(
@@ -55,13 +206,13 @@ class ApplicationError(Exception):
 
 class NotFoundError(ApplicationError):
     status_code = 404
-    code = "NOT_FOUND"
+    code = NOT_FOUND
     default_detail = "Not found."
 
 
 class ConflictError(ApplicationError):
     status_code = 409
-    code = "CONFLICT"
+    code = CONFLICT
     default_detail = "The request conflicts with the current state."
 
 
@@ -78,7 +229,7 @@ def problem(
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "code": code,
+        "code": str(code),
     }
     if errors is not None:
         body["errors"] = errors
@@ -120,23 +271,23 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 
 
 _DRF_CODES: list[tuple[type[Exception], int, str]] = [
-    (drf.ParseError, 400, "MALFORMED_REQUEST"),
-    (drf.NotAuthenticated, 401, "NOT_AUTHENTICATED"),
-    (InvalidToken, 401, "INVALID_TOKEN"),
-    (drf.AuthenticationFailed, 401, "INVALID_TOKEN"),
-    (drf.PermissionDenied, 403, "PERMISSION_DENIED"),
-    (drf.NotFound, 404, "NOT_FOUND"),
-    (drf.MethodNotAllowed, 405, "METHOD_NOT_ALLOWED"),
-    (drf.NotAcceptable, 406, "NOT_ACCEPTABLE"),
-    (drf.UnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"),
-    (drf.Throttled, 429, "RATE_LIMITED"),
+    (drf.ParseError, 400, MALFORMED_REQUEST),
+    (drf.NotAuthenticated, 401, NOT_AUTHENTICATED),
+    (InvalidToken, 401, INVALID_TOKEN),
+    (drf.AuthenticationFailed, 401, INVALID_TOKEN),
+    (drf.PermissionDenied, 403, PERMISSION_DENIED),
+    (drf.NotFound, 404, NOT_FOUND),
+    (drf.MethodNotAllowed, 405, METHOD_NOT_ALLOWED),
+    (drf.NotAcceptable, 406, NOT_ACCEPTABLE),
+    (drf.UnsupportedMediaType, 415, UNSUPPORTED_MEDIA_TYPE),
+    (drf.Throttled, 429, RATE_LIMITED),
 ]
 
 _PLAIN_DETAIL = {
-    "NOT_AUTHENTICATED": "Authentication credentials were not provided.",
-    "INVALID_TOKEN": "The access token is invalid or has expired.",
-    "NOT_FOUND": "Not found.",
-    "MALFORMED_REQUEST": "The request body is not valid JSON.",
+    NOT_AUTHENTICATED: "Authentication credentials were not provided.",
+    INVALID_TOKEN: "The access token is invalid or has expired.",
+    NOT_FOUND: "Not found.",
+    MALFORMED_REQUEST: "The request body is not valid JSON.",
 }
 
 
@@ -153,7 +304,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return problem_response(exc.status_code, exc.code, exc.detail, headers=exc.headers, errors=exc.errors)
 
     if isinstance(exc, (Http404, drf.NotFound)):
-        return problem_response(404, "NOT_FOUND", _PLAIN_DETAIL["NOT_FOUND"])
+        return problem_response(404, NOT_FOUND, _PLAIN_DETAIL[NOT_FOUND])
     if isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
     if isinstance(exc, TokenError):
@@ -162,7 +313,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, drf.ValidationError):
         errors = flatten_errors(exc.detail)
         detail = errors[0]["message"] if len(errors) == 1 else "The request contains invalid fields."
-        return problem_response(400, "VALIDATION_ERROR", detail, errors=errors)
+        return problem_response(400, VALIDATION_ERROR, detail, errors=errors)
 
     for klass, status, code in _DRF_CODES:
         if isinstance(exc, klass):
@@ -184,7 +335,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         logger.error("database unavailable: %s", type(exc).__name__)
         return problem_response(
             503,
-            "SERVICE_UNAVAILABLE",
+            SERVICE_UNAVAILABLE,
             "The service is temporarily unavailable. Please try again shortly.",
             headers={"Retry-After": "5"},
         )

@@ -12,7 +12,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from common.exceptions import PROBLEM_CONTENT_TYPE, problem
+from common.exceptions import PROBLEM_CONTENT_TYPE, SERVICE_UNAVAILABLE, problem
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,6 @@ def readyz(request):
     if all(checks.values()):
         return JsonResponse({"status": "ok", "checks": {k: "ok" for k in checks}})
     failed = [name for name, ok in checks.items() if not ok]
-    body = problem(503, "SERVICE_UNAVAILABLE", f"Not ready: {', '.join(failed)} unavailable.")
+    body = problem(503, SERVICE_UNAVAILABLE, f"Not ready: {', '.join(failed)} unavailable.")
     body["checks"] = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
     return JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE, headers={"Retry-After": "5"})

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from prometheus_client import multiprocess
 from prometheus_client.registry import Collector
 
+from common.exceptions import NOT_AUTHENTICATED
 from common.views import _problem_response
 
 # Collectors read at scrape time (e.g. gauges computed from the database), not kept in the
@@ -31,7 +32,7 @@ def metrics(request):
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
-            return _problem_response(401, "NOT_AUTHENTICATED", "A valid metrics token is required.")
+            return _problem_response(401, NOT_AUTHENTICATED, "A valid metrics token is required.")
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = prometheus_client.CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

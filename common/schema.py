@@ -11,6 +11,10 @@ each):
   throttle applies;
 - the domain codes of one handler, declared next to it with :func:`problem_codes`.
 
+Each code is a :class:`common.exceptions.ProblemCode`, declared once beside the exception (or
+handler) that answers it - the generic ones in ``common.exceptions``, an app's in its own
+modules - and its status, description and example here come from that declaration.
+
 Schemathesis (``tests/test_schemathesis.py``) checks every response against this, so an
 undocumented status or code fails the build.
 """
@@ -22,160 +26,26 @@ from typing import Any, TypeVar
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_basic_type, is_list_serializer
 from rest_framework import serializers
+from rest_framework.mixins import ListModelMixin
 
-from common.exceptions import PROBLEM_CONTENT_TYPE, problem
+from common.exceptions import (
+    INVALID_TOKEN,
+    MALFORMED_REQUEST,
+    NOT_AUTHENTICATED,
+    NOT_FOUND,
+    PROBLEM_CONTENT_TYPE,
+    RATE_LIMITED,
+    REQUEST_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    VALIDATION_ERROR,
+    ProblemCode,
+    problem,
+    problem_code,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# code -> (HTTP status, when it happens, an example `detail`)
-PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
-    # Any operation of a kind (added by ProblemAutoSchema).
-    "VALIDATION_ERROR": (
-        400,
-        "a field (or query parameter) is missing or invalid; `errors` lists each one",
-        "This field is required.",
-    ),
-    "MALFORMED_REQUEST": (400, "the body is not valid JSON", "The request body is not valid JSON."),
-    "REQUEST_TOO_LARGE": (413, "the body is over 2.5 MB", "The request body is too large."),
-    "NOT_AUTHENTICATED": (
-        401,
-        "no `Authorization: Bearer <access_token>` header",
-        "Authentication credentials were not provided.",
-    ),
-    "INVALID_TOKEN": (
-        401,
-        "the token is malformed or expired, or its user is no longer active",
-        "The access token is invalid or has expired.",
-    ),
-    "NOT_FOUND": (
-        404,
-        "no such resource, or it belongs to another user (also a malformed id or page number)",
-        "Not found.",
-    ),
-    "UNSUPPORTED_MEDIA_TYPE": (
-        415,
-        "the body is not `application/json`",
-        'Unsupported media type "text/plain" in request.',
-    ),
-    "SERVICE_UNAVAILABLE": (
-        503,
-        "a dependency (the database, or the cache a limit counts in) is unreachable; try again after `Retry-After`",
-        "The service is temporarily unavailable. Please try again shortly.",
-    ),
-    "RATE_LIMITED": (
-        429,
-        "too many requests; try again after `Retry-After` seconds",
-        "Request was throttled. Expected available in 42 seconds.",
-    ),
-    # Accounts.
-    "EMAIL_ALREADY_REGISTERED": (
-        409,
-        "an account with this email address (in any letter case) exists",
-        "An account with this email address already exists.",
-    ),
-    "INVALID_CREDENTIALS": (
-        401,
-        "unknown email address or wrong password (the same answer for both); 400 on a password change",
-        "The email address or password is incorrect.",
-    ),
-    # Own model keys.
-    "AI_KEY_REJECTED": (
-        400,
-        "the model provider refused the key (401/403); nothing was stored",
-        "The AI provider rejected this key. Check that it is complete and still active.",
-    ),
-    "AI_UNAVAILABLE": (
-        503,
-        "the model provider could not be reached to check the key; nothing was stored",
-        "The AI provider cannot be reached to check this key. Nothing was stored; please try again later.",
-    ),
-    # Résumés.
-    "RESUME_ALREADY_EXISTS": (
-        409,
-        "you already have a résumé; update it with `PUT /resumes/me`",
-        "You already have a résumé. Update it with PUT /resumes/me.",
-    ),
-    # Sessions.
-    "SESSION_NOT_ACTIVE": (
-        400,
-        "the session is paused or completed",
-        "The session is paused; questions and answers need an active session.",
-    ),
-    "SESSION_NOT_PAUSED": (
-        400,
-        "the session is not paused",
-        "Only a paused session can be resumed; this one is active.",
-    ),
-    "SESSION_ALREADY_COMPLETED": (400, "the session is already completed", "The session is already completed."),
-    # Feedback.
-    "SESSION_NOT_COMPLETED": (
-        400,
-        "the session is not completed yet",
-        "Complete the session before asking for feedback.",
-    ),
-    "NO_ANSWERS_TO_ANALYZE": (400, "the session has no answer", "The session has no answers to analyse."),
-    "AI_NOT_CONFIGURED": (
-        400,
-        "no model key is configured, neither the service's nor yours; nothing was created",
-        "AI feedback is not available: the service has no AI model configured. Please contact support.",
-    ),
-    "FEEDBACK_ALREADY_EXISTS": (
-        409,
-        "feedback for this session exists; read it with `GET /sessions/{id}/feedback`",
-        "Feedback already exists for this session",
-    ),
-    "FEEDBACK_NOT_FOUND": (
-        404,
-        "the session is yours but has no feedback yet",
-        "No feedback has been generated for this session yet.",
-    ),
-    # Questions.
-    "QUESTION_ALREADY_OPEN": (
-        409,
-        "the session's last question is not answered yet; answer it first",
-        "The session's last question has not been answered yet.",
-    ),
-    "QUESTION_LIMIT_REACHED": (
-        400,
-        "the session has as many questions as it may have (`SESSION_MAX_QUESTIONS`)",
-        "This session already has 10 questions, the most it may have.",
-    ),
-    "TRANSCRIPT_TOO_LONG": (
-        400,
-        "the session's questions and answers would exceed `SESSION_MAX_TRANSCRIPT_CHARS` together",
-        "This session's questions and answers would exceed 60,000 characters together; shorten this text or "
-        "complete the session.",
-    ),
-    "OPERATION_IN_PROGRESS": (
-        409,
-        "one of its operations is pending or processing; cancel it first",
-        "An AI request is still running here. Cancel it first, or wait for it to finish.",
-    ),
-    "RETAKE_CONFLICT": (409, "too many retakes of one chain at the same moment", "Too many retakes at once."),
-    # Operations.
-    "OPERATION_NOT_FAILED": (
-        409,
-        "only a failed operation can be retried",
-        "Only a failed operation can be retried; this one is completed.",
-    ),
-    "OPERATION_NOT_RETRYABLE": (
-        409,
-        "the operation failed in a way that asking again cannot fix",
-        "This operation failed in a way that asking again cannot fix.",
-    ),
-    "OPERATION_ALREADY_FINISHED": (
-        409,
-        "the operation is already completed, failed or cancelled",
-        "The operation is already completed; only a pending or processing one can be cancelled.",
-    ),
-}
-
-
-def _check_known(codes) -> None:
-    unknown = [c for c in codes if c not in PROBLEM_CODES]
-    if unknown:
-        raise ValueError(f"undocumented problem codes: {unknown}; add them to PROBLEM_CODES")
 
 
 def problem_codes(
@@ -183,15 +53,17 @@ def problem_codes(
 ) -> Callable[[F], F]:
     """Declare the domain error codes a handler can answer, beside the generic ones.
 
-    Use on a view method or ``@action``, in any order with ``@extend_schema``. ``more`` is
-    called when the schema is built, for codes known only then (the registered operation
-    types' own codes, which a retry can answer). ``status`` gives a code another HTTP status than
-    its usual one on this handler (``INVALID_CREDENTIALS`` is 400 on a password change).
+    Each is a declared :class:`~common.exceptions.ProblemCode` (its name alone must have been
+    declared: an undeclared one fails here, at import). Use on a view method or ``@action``, in
+    any order with ``@extend_schema``. ``more`` is called when the schema is built, for codes known
+    only then (the registered operation types' own codes, which a retry can answer). ``status``
+    gives a code another HTTP status than its usual one on this handler (``INVALID_CREDENTIALS`` is
+    400 on a password change).
     """
-    _check_known(codes)
+    declared = tuple(problem_code(c) for c in codes)
 
     def decorator(func: F) -> F:
-        func._problem_codes = (*getattr(func, "_problem_codes", ()), *codes)  # type: ignore[attr-defined]
+        func._problem_codes = (*getattr(func, "_problem_codes", ()), *declared)  # type: ignore[attr-defined]
         if more is not None:
             func._problem_codes_more = more  # type: ignore[attr-defined]
         if status:
@@ -248,60 +120,84 @@ WWW_AUTHENTICATE_HEADER = {
 
 
 class ProblemAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema plus the problem-details responses of each operation."""
+    """drf-spectacular's AutoSchema plus the problem-details responses of each operation.
+
+    Public hooks only: ``get_operation`` is extended (its result completed), and the view is read
+    through DRF's and drf-spectacular's public API - no private method is overridden or called.
+    """
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:  # excluded
+            return None
         body = self._delete_body()
-        if operation is not None and body is not None:
+        if body is not None:
             ref = self.resolve_serializer(body, "request").ref
             operation["requestBody"] = {"content": {"application/json": {"schema": ref}}, "required": True}
+        operation["responses"].update(self.problem_responses())
         return operation
 
-    def _delete_body(self):
-        return getattr(self._handler(), "_delete_body", None) if self.method == "DELETE" else None
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
+    def problem_responses(self) -> dict[str, dict]:
+        """One problem-details response per HTTP status this operation's codes answer, by status."""
         codes = self.problem_codes()
         overrides = getattr(self._handler(), "_problem_status", {})
-        status_of = {code: overrides.get(code, PROBLEM_CODES[code][0]) for code in codes}
-        for status in sorted(set(status_of.values())):
-            responses[str(status)] = self._problem_response(status, [c for c in codes if status_of[c] == status])
-        return responses
+        status_of = {code: overrides.get(code, code.status) for code in codes}
+        return {
+            str(status): self._problem_response(status, [c for c in codes if status_of[c] == status])
+            for status in sorted(set(status_of.values()))
+        }
 
-    def problem_codes(self) -> list[str]:
+    def problem_codes(self) -> list[ProblemCode]:
         """Every code this operation can answer, generic ones first, without duplicates."""
-        codes: list[str] = []
+        codes: list[ProblemCode] = []
         auth = self.get_auth()
         if auth and {} not in auth:
-            codes += ["NOT_AUTHENTICATED", "INVALID_TOKEN"]
+            codes += [NOT_AUTHENTICATED, INVALID_TOKEN]
         takes_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
         if takes_body or self._delete_body():
-            codes += ["VALIDATION_ERROR", "MALFORMED_REQUEST", "UNSUPPORTED_MEDIA_TYPE", "REQUEST_TOO_LARGE"]
+            codes += [VALIDATION_ERROR, MALFORMED_REQUEST, UNSUPPORTED_MEDIA_TYPE, REQUEST_TOO_LARGE]
         if "{" in self.path:
-            codes.append("NOT_FOUND")
-        if self.method == "GET" and self._is_list_view():
+            codes.append(NOT_FOUND)
+        if self.method == "GET" and self._answers_a_list():
             if getattr(self.view, "filterset_class", None) is not None:
-                codes.append("VALIDATION_ERROR")
-            if self._get_paginator() is not None:
-                codes += ["VALIDATION_ERROR", "NOT_FOUND"]  # ?page_size= out of range; ?page= past the end
+                codes.append(VALIDATION_ERROR)
+            if getattr(self.view, "paginator", None) is not None:  # GenericAPIView's, from pagination_class
+                codes += [VALIDATION_ERROR, NOT_FOUND]  # ?page_size= out of range; ?page= past the end
         handler = self._handler()
         codes += list(getattr(handler, "_problem_codes", ()))
         more = getattr(handler, "_problem_codes_more", None)
         if more is not None:
-            extra = more()
-            _check_known(extra)
-            codes += list(extra)
+            codes += [problem_code(c) for c in more()]
         if any(getattr(t, "methods", None) is None or self.method in t.methods for t in self.view.get_throttles()):
-            codes.append("RATE_LIMITED")
+            codes.append(RATE_LIMITED)
         return list(dict.fromkeys(codes))
+
+    def _answers_a_list(self) -> bool:
+        """Does the operation answer a list (so filters and pagination apply)?
+
+        drf-spectacular's own reading of the view, from its public pieces: a list serializer in the
+        response; else a viewset's ``list`` action; else a GET on a ``ListModelMixin`` view.
+        """
+        serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:  # @extend_schema(responses={...}): the lowest status's
+            serializer = {str(status): s for status, s in serializer.items()}
+            serializer = serializer[min(serializer)]
+        if is_list_serializer(serializer):
+            return True
+        if is_basic_type(serializer):
+            return False
+        if hasattr(self.view, "action"):
+            return self.view.action == "list"
+        return self.method == "GET" and isinstance(self.view, ListModelMixin)
+
+    def _delete_body(self):
+        return getattr(self._handler(), "_delete_body", None) if self.method == "DELETE" else None
 
     def _handler(self):
         action = getattr(self.view, "action", None)
         return getattr(self.view, action or self.method.lower(), None)
 
-    def _problem_response(self, status: int, codes: list[str]) -> dict:
+    def _problem_response(self, status: int, codes: list[ProblemCode]) -> dict:
         ref = self.resolve_serializer(ProblemDetailsSerializer, "response").ref
         schema = {
             "allOf": [
@@ -310,27 +206,24 @@ class ProblemAutoSchema(AutoSchema):
                     "type": "object",
                     "properties": {
                         "status": {"type": "integer", "enum": [status]},
-                        "code": {"type": "string", "enum": codes},
+                        "code": {"type": "string", "enum": [str(c) for c in codes]},
                     },
                 },
             ]
         }
         examples = {}
         for code in codes:
-            _status, when, detail = PROBLEM_CODES[code]
-            errors = [{"field": "title", "message": detail}] if code == "VALIDATION_ERROR" else None
-            examples[code] = {
-                "summary": when[:1].upper() + when[1:],
-                "value": problem(status, code, detail, errors=errors),
+            errors = [{"field": "title", "message": code.example}] if code == VALIDATION_ERROR else None
+            examples[str(code)] = {
+                "summary": code.when[:1].upper() + code.when[1:],
+                "value": problem(status, code, code.example, errors=errors),
             }
         response: dict[str, Any] = {
-            "description": "Problem details; `code` is one of: "
-            + "; ".join(f"`{c}`: {PROBLEM_CODES[c][1]}" for c in codes)
-            + ".",
+            "description": "Problem details; `code` is one of: " + "; ".join(f"`{c}`: {c.when}" for c in codes) + ".",
             "content": {PROBLEM_CONTENT_TYPE: {"schema": schema, "examples": examples}},
         }
         if status in (429, 503):
             response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
-        elif status == 401 and {"NOT_AUTHENTICATED", "INVALID_TOKEN"} & set(codes):
+        elif status == 401 and {NOT_AUTHENTICATED, INVALID_TOKEN} & set(codes):
             response["headers"] = {"WWW-Authenticate": WWW_AUTHENTICATE_HEADER}
         return response

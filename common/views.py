@@ -7,7 +7,18 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
-from common.exceptions import PROBLEM_CONTENT_TYPE, problem
+from common.exceptions import (
+    BAD_REQUEST,
+    CSRF_FAILED,
+    INTERNAL_ERROR,
+    LOGIN_LOCKED_OUT,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    PROBLEM_CONTENT_TYPE,
+    REQUEST_TOO_LARGE,
+    SERVICE_UNAVAILABLE,
+    problem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +33,7 @@ def _problem_response(status: int, code: str, detail: str, headers=None) -> Json
 
 
 def not_found(request, exception=None):
-    return _problem_response(404, "NOT_FOUND", "Not found.")
+    return _problem_response(404, NOT_FOUND, "Not found.")
 
 
 def server_error(request):
@@ -31,32 +42,32 @@ def server_error(request):
     if isinstance(exc, (OperationalError, InterfaceError)):
         return _problem_response(
             503,
-            "SERVICE_UNAVAILABLE",
+            SERVICE_UNAVAILABLE,
             "The service is temporarily unavailable. Please try again shortly.",
             headers={"Retry-After": "5"},
         )
-    return _problem_response(500, "INTERNAL_ERROR", "An unexpected error occurred. Please try again later.")
+    return _problem_response(500, INTERNAL_ERROR, "An unexpected error occurred. Please try again later.")
 
 
 def bad_request(request, exception=None):
     """Django's answer to bad input (SuspiciousOperation, BadRequest, ...): 400, or 413 for a body too large."""
     if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
-        return _problem_response(413, "REQUEST_TOO_LARGE", "The request body is too large.")
-    return _problem_response(400, "BAD_REQUEST", "The request could not be understood.")
+        return _problem_response(413, REQUEST_TOO_LARGE, "The request body is too large.")
+    return _problem_response(400, BAD_REQUEST, "The request could not be understood.")
 
 
 def permission_denied(request, exception=None):
-    return _problem_response(403, "PERMISSION_DENIED", "You do not have permission to perform this action.")
+    return _problem_response(403, PERMISSION_DENIED, "You do not have permission to perform this action.")
 
 
 def csrf_failure(request, reason=""):
-    return _problem_response(403, "CSRF_FAILED", "CSRF verification failed.")
+    return _problem_response(403, CSRF_FAILED, "CSRF verification failed.")
 
 
 def admin_locked_out(request, credentials=None, *args, **kwargs):
     """django-axes: the admin login after too many failures (account or address) - a plain page."""
     return JsonResponse(
-        problem(429, "LOGIN_LOCKED_OUT", "Too many failed logins. Try again later, or ask an administrator."),
+        problem(429, LOGIN_LOCKED_OUT, "Too many failed logins. Try again later, or ask an administrator."),
         status=429,
         content_type=PROBLEM_CONTENT_TYPE,
     )

@@ -5,8 +5,10 @@ class FeedbackConfig(AppConfig):
     name = "feedback"
 
     def ready(self) -> None:
+        from accounts.services import AI_NOT_CONFIGURED
         from feedback.serializers import FEEDBACK_EXAMPLE, FeedbackSerializer
-        from feedback.services import OPERATION_TYPE, feedback_retry
+        from feedback.services import FEEDBACK_ALREADY_EXISTS, NO_ANSWERS_TO_ANALYZE, OPERATION_TYPE, feedback_retry
+        from interviews.services import SESSION_NOT_COMPLETED
         from operations import registry
 
         registry.register(
@@ -18,10 +20,10 @@ class FeedbackConfig(AppConfig):
                 result_serializer=FeedbackSerializer,
                 result_example=FEEDBACK_EXAMPLE,
                 request_codes=(
-                    "SESSION_NOT_COMPLETED",
-                    "NO_ANSWERS_TO_ANALYZE",
-                    "FEEDBACK_ALREADY_EXISTS",
-                    "AI_NOT_CONFIGURED",
+                    SESSION_NOT_COMPLETED,
+                    NO_ANSWERS_TO_ANALYZE,
+                    FEEDBACK_ALREADY_EXISTS,
+                    AI_NOT_CONFIGURED,
                 ),
             )
         )

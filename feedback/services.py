@@ -9,14 +9,14 @@ from functools import partial
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from accounts.services import model_available, model_credentials
-from common.exceptions import ApplicationError, ConflictError, NotFoundError
+from accounts.services import ModelNotConfiguredError, model_available, model_credentials
+from common.exceptions import ApplicationError, ConflictError, NotFoundError, ProblemCode
 from feedback import analysis, selectors
 from feedback.models import SCORE_FIELDS, InterviewFeedback
 from interviews.models import InterviewSession
 from interviews.progress import progress_changed
+from interviews.services import SESSION_NOT_COMPLETED, SESSION_NOT_FOUND
 from llm import LLMError, LLMErrorCode, StructuredResult
-from llm.errors import KINDS
 from operations import services as operation_services
 from operations.models import Operation
 
@@ -29,7 +29,25 @@ class FeedbackRequestError(ApplicationError):
     status_code = 400
 
 
+NO_ANSWERS_TO_ANALYZE = ProblemCode(
+    "NO_ANSWERS_TO_ANALYZE", 400, when="the session has no answer", example="The session has no answers to analyse."
+)
+
 FEEDBACK_EXISTS_MESSAGE = "Feedback already exists for this session"
+# Also an operation's error_code: a second analysis of the session lost the race to store.
+FEEDBACK_ALREADY_EXISTS = ProblemCode(
+    "FEEDBACK_ALREADY_EXISTS",
+    409,
+    when="feedback for this session exists; read it with `GET /sessions/{id}/feedback`",
+    example=FEEDBACK_EXISTS_MESSAGE,
+)
+# Answered by GET /sessions/{id}/feedback (feedback/views.py).
+FEEDBACK_NOT_FOUND = ProblemCode(
+    "FEEDBACK_NOT_FOUND",
+    404,
+    when="the session is yours but has no feedback yet",
+    example="No feedback has been generated for this session yet.",
+)
 
 
 def overall_score(scores: list[int]) -> int:
@@ -47,11 +65,11 @@ def _check_can_analyse(session: InterviewSession) -> None:
     ``session`` comes from ``selectors.session_for_feedback`` (annotated, one query).
     """
     if session.status != InterviewSession.Status.COMPLETED:
-        raise FeedbackRequestError("Complete the session before asking for feedback.", code="SESSION_NOT_COMPLETED")
+        raise FeedbackRequestError("Complete the session before asking for feedback.", code=SESSION_NOT_COMPLETED)
     if not session.has_answer:
-        raise FeedbackRequestError("The session has no answers to analyse.", code="NO_ANSWERS_TO_ANALYZE")
+        raise FeedbackRequestError("The session has no answers to analyse.", code=NO_ANSWERS_TO_ANALYZE)
     if session.has_feedback:
-        raise ConflictError(FEEDBACK_EXISTS_MESSAGE, code="FEEDBACK_ALREADY_EXISTS")
+        raise ConflictError(FEEDBACK_EXISTS_MESSAGE, code=FEEDBACK_ALREADY_EXISTS)
 
 
 def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
@@ -65,7 +83,7 @@ def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
         raise NotFoundError()
     _check_can_analyse(session)
     if not model_available(user=user):
-        raise FeedbackRequestError(KINDS[LLMErrorCode.NOT_CONFIGURED].message, code=LLMErrorCode.NOT_CONFIGURED)
+        raise ModelNotConfiguredError()
     return operation_services.operation_get_or_create_inflight(
         user=user, session=session, operation_type=OPERATION_TYPE
     )
@@ -79,7 +97,7 @@ def feedback_prepare(operation: Operation) -> Callable[[], StructuredResult[anal
     """
     data = selectors.analysis_input_get(session_id=operation.session_id, user_id=operation.user_id)
     if data is None:
-        raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
+        raise NotFoundError("The session no longer exists.", code=SESSION_NOT_FOUND)
     _check_can_analyse(data.session)
     credentials = model_credentials(user=data.session.user)
     if credentials is None:  # the service's key was removed and the user has none
@@ -128,7 +146,7 @@ def feedback_store(operation: Operation, outcome: StructuredResult[analysis.Feed
         if not InterviewFeedback.objects.filter(session_id=operation.session_id).exists():
             raise  # not the unique session: a real bug, let it surface
         operation_services.operation_fail(
-            operation=operation, error_code="FEEDBACK_ALREADY_EXISTS", error_message=FEEDBACK_EXISTS_MESSAGE + "."
+            operation=operation, error_code=FEEDBACK_ALREADY_EXISTS, error_message=FEEDBACK_EXISTS_MESSAGE + "."
         )
         return False
     return True

@@ -5,12 +5,15 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.services import AI_NOT_CONFIGURED
 from common.exceptions import NotFoundError
 from common.schema import problem_codes
 from common.throttling import FeedbackRateThrottle
 from feedback import selectors, services
 from feedback.serializers import DashboardSerializer, FeedbackSerializer
+from feedback.services import FEEDBACK_ALREADY_EXISTS, FEEDBACK_NOT_FOUND, NO_ANSWERS_TO_ANALYZE
 from interviews.selectors import session_list
+from interviews.services import SESSION_NOT_COMPLETED
 from operations.views import accepted, accepted_schema
 
 
@@ -24,7 +27,7 @@ class SessionFeedbackViewSet(viewsets.GenericViewSet):
         "Accepted: the analysis is queued (or already running: the same operation is returned). "
         "Poll `Location` every `Retry-After` seconds."
     )
-    @problem_codes("SESSION_NOT_COMPLETED", "NO_ANSWERS_TO_ANALYZE", "FEEDBACK_ALREADY_EXISTS", "AI_NOT_CONFIGURED")
+    @problem_codes(SESSION_NOT_COMPLETED, NO_ANSWERS_TO_ANALYZE, FEEDBACK_ALREADY_EXISTS, AI_NOT_CONFIGURED)
     @action(detail=True, methods=["post"], url_path="generate-feedback", throttle_classes=[FeedbackRateThrottle])
     def generate_feedback(self, request, pk=None):
         """Start (or join) the AI analysis of a completed session; poll the returned operation.
@@ -39,14 +42,14 @@ class SessionFeedbackViewSet(viewsets.GenericViewSet):
         return accepted(operation)
 
     @extend_schema(responses={200: FeedbackSerializer})
-    @problem_codes("FEEDBACK_NOT_FOUND")
+    @problem_codes(FEEDBACK_NOT_FOUND)
     @action(detail=True, methods=["get"])
     def feedback(self, request, pk=None):
         """The session's feedback: 404 `FEEDBACK_NOT_FOUND` until the analysis has completed."""
         session = self.get_object()
         feedback = selectors.feedback_get(session=session)
         if feedback is None:
-            raise NotFoundError("No feedback has been generated for this session yet.", code="FEEDBACK_NOT_FOUND")
+            raise NotFoundError("No feedback has been generated for this session yet.", code=FEEDBACK_NOT_FOUND)
         return Response(FeedbackSerializer(feedback).data)
 
 

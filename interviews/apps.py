@@ -5,8 +5,15 @@ class InterviewsConfig(AppConfig):
     name = "interviews"
 
     def ready(self) -> None:
+        from accounts.services import AI_NOT_CONFIGURED
         from interviews.serializers import QUESTION_EXAMPLE, MessageSerializer
-        from interviews.services import QUESTION_OPERATION_TYPE, question_retry
+        from interviews.services import (
+            QUESTION_ALREADY_OPEN,
+            QUESTION_LIMIT_REACHED,
+            QUESTION_OPERATION_TYPE,
+            SESSION_NOT_ACTIVE,
+            question_retry,
+        )
         from operations import registry
 
         registry.register(
@@ -17,11 +24,6 @@ class InterviewsConfig(AppConfig):
                 retry=question_retry,
                 result_serializer=MessageSerializer,
                 result_example=QUESTION_EXAMPLE,
-                request_codes=(
-                    "SESSION_NOT_ACTIVE",
-                    "QUESTION_ALREADY_OPEN",
-                    "QUESTION_LIMIT_REACHED",
-                    "AI_NOT_CONFIGURED",
-                ),
+                request_codes=(SESSION_NOT_ACTIVE, QUESTION_ALREADY_OPEN, QUESTION_LIMIT_REACHED, AI_NOT_CONFIGURED),
             )
         )

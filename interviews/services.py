@@ -15,13 +15,12 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import model_available, model_credentials
-from common.exceptions import ApplicationError, ConflictError, NotFoundError
+from accounts.services import ModelNotConfiguredError, OperationInProgressError, model_available, model_credentials
+from common.exceptions import VALIDATION_ERROR, ApplicationError, ConflictError, NotFoundError, ProblemCode
 from interviews import questions, selectors
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
 from interviews.progress import progress_changed
 from llm import LLMError, LLMErrorCode, StructuredResult
-from llm.errors import KINDS
 from operations import services as operation_services
 from operations.models import Operation
 
@@ -55,6 +54,14 @@ def job_posting_delete(*, job_posting: JobPosting) -> None:
 # Résumés ------------------------------------------------------------------------------
 
 
+RESUME_ALREADY_EXISTS = ProblemCode(
+    "RESUME_ALREADY_EXISTS",
+    409,
+    when="you already have a résumé; update it with `PUT /resumes/me`",
+    example="You already have a résumé. Update it with PUT /resumes/me.",
+)
+
+
 def resume_create(*, user: User, content: str) -> Resume:
     """Create the user's only résumé; a second one is a 409 (the OneToOne decides races)."""
     try:
@@ -62,7 +69,7 @@ def resume_create(*, user: User, content: str) -> Resume:
             return Resume.objects.create(user=user, content=content)
     except IntegrityError:
         raise ConflictError(
-            "You already have a résumé. Update it with PUT /resumes/me.", code="RESUME_ALREADY_EXISTS"
+            "You already have a résumé. Update it with PUT /resumes/me.", code=RESUME_ALREADY_EXISTS
         ) from None
 
 
@@ -83,6 +90,58 @@ class SessionStateError(ApplicationError):
     status_code = 400
 
 
+SESSION_NOT_ACTIVE = ProblemCode(
+    "SESSION_NOT_ACTIVE",
+    400,
+    when="the session is paused or completed",
+    example="The session is paused; questions and answers need an active session.",
+)
+SESSION_NOT_PAUSED = ProblemCode(
+    "SESSION_NOT_PAUSED",
+    400,
+    when="the session is not paused",
+    example="Only a paused session can be resumed; this one is active.",
+)
+SESSION_ALREADY_COMPLETED = ProblemCode(
+    "SESSION_ALREADY_COMPLETED",
+    400,
+    when="the session is already completed",
+    example="The session is already completed.",
+)
+SESSION_NOT_COMPLETED = ProblemCode(
+    "SESSION_NOT_COMPLETED",
+    400,
+    when="the session is not completed yet",
+    example="Complete the session before asking for feedback.",
+)
+QUESTION_LIMIT_REACHED = ProblemCode(
+    "QUESTION_LIMIT_REACHED",
+    400,
+    when="the session has as many questions as it may have (`SESSION_MAX_QUESTIONS`)",
+    example="This session already has 10 questions, the most it may have.",
+)
+TRANSCRIPT_TOO_LONG = ProblemCode(
+    "TRANSCRIPT_TOO_LONG",
+    400,
+    when="the session's questions and answers would exceed `SESSION_MAX_TRANSCRIPT_CHARS` together",
+    example="This session's questions and answers would exceed 60,000 characters together; shorten this text or "
+    "complete the session.",
+)
+QUESTION_ALREADY_OPEN = ProblemCode(
+    "QUESTION_ALREADY_OPEN",
+    409,
+    when="the session's last question is not answered yet; answer it first",
+    example="The session's last question has not been answered yet.",
+)
+# Only ever an operation's error_code: the worker found the session deleted (feedback's worker too).
+SESSION_NOT_FOUND = ProblemCode(
+    "SESSION_NOT_FOUND",
+    404,
+    when="the session was deleted before its operation ran (an operation's `error_code`, never a response's)",
+    example="The session no longer exists.",
+)
+
+
 def session_start(*, user: User, job_posting_id: uuid.UUID) -> InterviewSession:
     job_posting = JobPosting.objects.filter(pk=job_posting_id, user=user).first()
     if job_posting is None:
@@ -99,7 +158,7 @@ def _require_active(session: InterviewSession) -> None:
     if session.status != InterviewSession.Status.ACTIVE:
         raise SessionStateError(
             f"The session is {session.status}; questions and answers need an active session.",
-            code="SESSION_NOT_ACTIVE",
+            code=SESSION_NOT_ACTIVE,
         )
 
 
@@ -107,7 +166,7 @@ QUESTION_OPEN_MESSAGE = "The session's last question has not been answered yet."
 
 
 def _question_open_error() -> ConflictError:
-    return ConflictError(QUESTION_OPEN_MESSAGE, code="QUESTION_ALREADY_OPEN")
+    return ConflictError(QUESTION_OPEN_MESSAGE, code=QUESTION_ALREADY_OPEN)
 
 
 def _check_transcript_room(session: InterviewSession, adding: str) -> None:
@@ -118,7 +177,7 @@ def _check_transcript_room(session: InterviewSession, adding: str) -> None:
         raise SessionStateError(
             f"This session's questions and answers would exceed {settings.SESSION_MAX_TRANSCRIPT_CHARS:,} characters "
             "together; shorten this text or complete the session.",
-            code="TRANSCRIPT_TOO_LONG",
+            code=TRANSCRIPT_TOO_LONG,
         )
 
 
@@ -126,7 +185,7 @@ def _check_question_room(session: InterviewSession) -> None:
     count = session.messages.filter(message_type=SessionMessage.MessageType.QUESTION).count()
     if count >= settings.SESSION_MAX_QUESTIONS:
         raise SessionStateError(
-            f"This session already has {count} questions, the most it may have.", code="QUESTION_LIMIT_REACHED"
+            f"This session already has {count} questions, the most it may have.", code=QUESTION_LIMIT_REACHED
         )
 
 
@@ -177,7 +236,7 @@ def session_answer(*, session: InterviewSession, answer_text: str) -> SessionMes
     _check_transcript_room(session, answer_text)
     if not session.messages.filter(is_open=True).update(is_open=False):
         detail = "There is no open question to answer in this session."
-        raise ApplicationError(detail, code="VALIDATION_ERROR", errors=[{"field": "answer_text", "message": detail}])
+        raise ApplicationError(detail, code=VALIDATION_ERROR, errors=[{"field": "answer_text", "message": detail}])
     message = SessionMessage.objects.create(
         session=session, message_type=SessionMessage.MessageType.ANSWER, content=answer_text
     )
@@ -191,7 +250,7 @@ def session_pause(*, session: InterviewSession) -> InterviewSession:
     session = _lock_session(session)
     if session.status != InterviewSession.Status.ACTIVE:
         raise SessionStateError(
-            f"Only an active session can be paused; this one is {session.status}.", code="SESSION_NOT_ACTIVE"
+            f"Only an active session can be paused; this one is {session.status}.", code=SESSION_NOT_ACTIVE
         )
     session.status = InterviewSession.Status.PAUSED
     session.save(update_fields=["status", "updated_at"])
@@ -203,7 +262,7 @@ def session_resume(*, session: InterviewSession) -> InterviewSession:
     session = _lock_session(session)
     if session.status != InterviewSession.Status.PAUSED:
         raise SessionStateError(
-            f"Only a paused session can be resumed; this one is {session.status}.", code="SESSION_NOT_PAUSED"
+            f"Only a paused session can be resumed; this one is {session.status}.", code=SESSION_NOT_PAUSED
         )
     session.status = InterviewSession.Status.ACTIVE
     session.save(update_fields=["status", "updated_at"])
@@ -215,7 +274,7 @@ def session_complete(*, session: InterviewSession) -> InterviewSession:
     """Complete an active or paused session (a candidate may stop from a pause)."""
     session = _lock_session(session)
     if session.status == InterviewSession.Status.COMPLETED:
-        raise SessionStateError("The session is already completed.", code="SESSION_ALREADY_COMPLETED")
+        raise SessionStateError("The session is already completed.", code=SESSION_ALREADY_COMPLETED)
     session.status = InterviewSession.Status.COMPLETED
     session.completed_at = timezone.now()
     session.save(update_fields=["status", "completed_at", "updated_at"])
@@ -239,7 +298,7 @@ def _check_can_ask(session: InterviewSession) -> None:
     if session.question_count >= settings.SESSION_MAX_QUESTIONS:
         raise SessionStateError(
             f"This session already has {session.question_count} questions, the most it may have.",
-            code="QUESTION_LIMIT_REACHED",
+            code=QUESTION_LIMIT_REACHED,
         )
 
 
@@ -255,7 +314,7 @@ def question_request(*, session_id, user: User, question_type: str | None = None
         raise NotFoundError()
     _check_can_ask(session)
     if not model_available(user=user):
-        raise SessionStateError(KINDS[LLMErrorCode.NOT_CONFIGURED].message, code=LLMErrorCode.NOT_CONFIGURED)
+        raise ModelNotConfiguredError()
     return operation_services.operation_get_or_create_inflight(
         user=user,
         session=session,
@@ -274,7 +333,7 @@ def question_prepare(operation: Operation) -> Callable[[], StructuredResult[ques
         session_id=operation.session_id, user_id=operation.user_id, question_type=operation.params.get("question_type")
     )
     if data is None:
-        raise NotFoundError("The session no longer exists.", code="SESSION_NOT_FOUND")
+        raise NotFoundError("The session no longer exists.", code=SESSION_NOT_FOUND)
     _check_can_ask(data.session)
     credentials = model_credentials(user=data.session.user)
     if credentials is None:  # the service's key was removed and the user has none
@@ -325,6 +384,9 @@ def question_retry(operation: Operation) -> tuple[Operation, bool]:
 # Retakes and deletion --------------------------------------------------------------------
 
 RETAKE_ATTEMPTS = 5
+RETAKE_CONFLICT = ProblemCode(
+    "RETAKE_CONFLICT", 409, when="too many retakes of one chain at the same moment", example="Too many retakes at once."
+)
 
 
 def session_retake(*, session: InterviewSession) -> InterviewSession:
@@ -335,7 +397,7 @@ def session_retake(*, session: InterviewSession) -> InterviewSession:
     unique (chain, attempt_number) is the guarantee behind it (a loser would count again).
     """
     if session.status != InterviewSession.Status.COMPLETED:
-        raise SessionStateError("Complete the session before retaking it.", code="SESSION_NOT_COMPLETED")
+        raise SessionStateError("Complete the session before retaking it.", code=SESSION_NOT_COMPLETED)
     root = session.retake_of_id or session.pk
     chain = InterviewSession.objects.filter(Q(pk=root) | Q(retake_of_id=root))
     for _ in range(RETAKE_ATTEMPTS):
@@ -351,12 +413,7 @@ def session_retake(*, session: InterviewSession) -> InterviewSession:
                 )
         except IntegrityError:
             logger.info("retake of chain %s: attempt %s taken by a concurrent retake; counting again", root, number)
-    raise ConflictError("Too many retakes of this session at once; please try again.", code="RETAKE_CONFLICT")
-
-
-class OperationInProgressError(ConflictError):
-    code = "OPERATION_IN_PROGRESS"
-    default_detail = "An AI request is still running here. Cancel it first, or wait for it to finish."
+    raise ConflictError("Too many retakes of this session at once; please try again.", code=RETAKE_CONFLICT)
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.exceptions import NotFoundError
+from accounts.services import AI_NOT_CONFIGURED, OPERATION_IN_PROGRESS
+from common.exceptions import NOT_FOUND, NotFoundError
 from common.schema import problem_codes
 from common.throttling import QuestionRateThrottle
 from interviews import selectors, services
@@ -19,6 +20,17 @@ from interviews.serializers import (
     SessionCreateSerializer,
     SessionDetailSerializer,
     SessionSerializer,
+)
+from interviews.services import (
+    QUESTION_ALREADY_OPEN,
+    QUESTION_LIMIT_REACHED,
+    RESUME_ALREADY_EXISTS,
+    RETAKE_CONFLICT,
+    SESSION_ALREADY_COMPLETED,
+    SESSION_NOT_ACTIVE,
+    SESSION_NOT_COMPLETED,
+    SESSION_NOT_PAUSED,
+    TRANSCRIPT_TOO_LONG,
 )
 from operations.views import accepted, accepted_schema
 
@@ -52,7 +64,7 @@ class ResumeViewSet(viewsets.GenericViewSet):
             raise NotFoundError("You have no résumé yet.")
         return resume
 
-    @problem_codes("RESUME_ALREADY_EXISTS")
+    @problem_codes(RESUME_ALREADY_EXISTS)
     def create(self, request):
         """Create your résumé (one per user)."""
         data = ResumeSerializer(data=request.data)
@@ -60,13 +72,13 @@ class ResumeViewSet(viewsets.GenericViewSet):
         resume = services.resume_create(user=request.user, content=data.validated_data["content"])
         return Response(ResumeSerializer(resume).data, status=status.HTTP_201_CREATED)
 
-    @problem_codes("NOT_FOUND")
+    @problem_codes(NOT_FOUND)
     @action(detail=False, methods=["get"], url_path="me")
     def me(self, request):
         """Your résumé (404 until you create one)."""
         return Response(ResumeSerializer(self._get_own()).data)
 
-    @problem_codes("NOT_FOUND")
+    @problem_codes(NOT_FOUND)
     @me.mapping.put
     def me_update(self, request):
         """Replace your résumé's content."""
@@ -76,7 +88,7 @@ class ResumeViewSet(viewsets.GenericViewSet):
         resume = services.resume_update(resume=resume, content=data.validated_data["content"])
         return Response(ResumeSerializer(resume).data)
 
-    @problem_codes("NOT_FOUND")
+    @problem_codes(NOT_FOUND)
     @me.mapping.delete
     def me_delete(self, request):
         """Delete your résumé."""
@@ -89,7 +101,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = SessionFilter
 
     @extend_schema(responses={204: None})
-    @problem_codes("OPERATION_IN_PROGRESS")
+    @problem_codes(OPERATION_IN_PROGRESS)
     def destroy(self, request, pk=None):
         """Delete the session with its messages, feedback and operations.
 
@@ -100,7 +112,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={201: SessionSerializer})
-    @problem_codes("SESSION_NOT_COMPLETED", "RETAKE_CONFLICT")
+    @problem_codes(SESSION_NOT_COMPLETED, RETAKE_CONFLICT)
     @action(detail=True, methods=["post"])
     def retake(self, request, pk=None):
         """Practise the same posting again: a new active session, the chain's next attempt.
@@ -122,7 +134,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.session_list(user=self.request.user)
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
-    @problem_codes("NOT_FOUND")
+    @problem_codes(NOT_FOUND)
     def create(self, request):
         """Start a session on one of your job postings (404 if it is not yours)."""
         data = SessionCreateSerializer(data=request.data)
@@ -144,7 +156,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(MessageSerializer(selectors.session_messages(session=session), many=True).data)
 
     @extend_schema(request=QuestionCreateSerializer, responses={201: MessageSerializer})
-    @problem_codes("SESSION_NOT_ACTIVE", "QUESTION_ALREADY_OPEN", "QUESTION_LIMIT_REACHED", "TRANSCRIPT_TOO_LONG")
+    @problem_codes(SESSION_NOT_ACTIVE, QUESTION_ALREADY_OPEN, QUESTION_LIMIT_REACHED, TRANSCRIPT_TOO_LONG)
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
         """Add a question asked outside the AI generator (e.g. imported) to an active session.
@@ -159,7 +171,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AnswerCreateSerializer, responses={201: MessageSerializer})
-    @problem_codes("SESSION_NOT_ACTIVE", "TRANSCRIPT_TOO_LONG")
+    @problem_codes(SESSION_NOT_ACTIVE, TRANSCRIPT_TOO_LONG)
     @action(detail=True, methods=["post"])
     def answers(self, request, pk=None):
         """Answer the session's open question (400 `VALIDATION_ERROR` when there is none)."""
@@ -170,21 +182,21 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    @problem_codes("SESSION_NOT_ACTIVE")
+    @problem_codes(SESSION_NOT_ACTIVE)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         """Pause an active session."""
         return Response(SessionSerializer(services.session_pause(session=self.get_object())).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    @problem_codes("SESSION_NOT_PAUSED")
+    @problem_codes(SESSION_NOT_PAUSED)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         """Resume a paused session."""
         return Response(SessionSerializer(services.session_resume(session=self.get_object())).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    @problem_codes("SESSION_ALREADY_COMPLETED")
+    @problem_codes(SESSION_ALREADY_COMPLETED)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Complete an active or paused session; then ask for feedback."""
@@ -196,7 +208,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "question message.",
         request=GenerateQuestionSerializer,
     )
-    @problem_codes("SESSION_NOT_ACTIVE", "QUESTION_ALREADY_OPEN", "QUESTION_LIMIT_REACHED", "AI_NOT_CONFIGURED")
+    @problem_codes(SESSION_NOT_ACTIVE, QUESTION_ALREADY_OPEN, QUESTION_LIMIT_REACHED, AI_NOT_CONFIGURED)
     @action(detail=True, methods=["post"], url_path="generate-question", throttle_classes=[QuestionRateThrottle])
     def generate_question(self, request, pk=None):
         """Ask the AI interviewer for the session's next question; poll the returned operation.

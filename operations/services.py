@@ -32,7 +32,7 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from common.exceptions import ConflictError
+from common.exceptions import ConflictError, ProblemCode
 from operations import metrics, registry
 from operations.models import Operation
 from operations.notify import CHANNEL, notify_status
@@ -255,6 +255,26 @@ class OperationStateError(ConflictError):
     """A retry or cancel that the operation's state does not allow (409)."""
 
 
+OPERATION_ALREADY_FINISHED = ProblemCode(
+    "OPERATION_ALREADY_FINISHED",
+    409,
+    when="the operation is already completed, failed or cancelled",
+    example="The operation is already completed; only a pending or processing one can be cancelled.",
+)
+OPERATION_NOT_FAILED = ProblemCode(
+    "OPERATION_NOT_FAILED",
+    409,
+    when="only a failed operation can be retried",
+    example="Only a failed operation can be retried; this one is completed.",
+)
+OPERATION_NOT_RETRYABLE = ProblemCode(
+    "OPERATION_NOT_RETRYABLE",
+    409,
+    when="the operation failed in a way that asking again cannot fix",
+    example="This operation failed in a way that asking again cannot fix.",
+)
+
+
 def operation_cancel(*, operation: Operation) -> Operation:
     """pending | processing -> cancelled. The run in flight, if any, is fenced out and stores nothing.
 
@@ -272,7 +292,7 @@ def operation_cancel(*, operation: Operation) -> Operation:
     if not updated:
         raise OperationStateError(
             f"The operation is already {operation.status}; only a pending or processing one can be cancelled.",
-            code="OPERATION_ALREADY_FINISHED",
+            code=OPERATION_ALREADY_FINISHED,
         )
     metrics.OPERATIONS_FINISHED.labels(operation.operation_type, "cancelled").inc()
     logger.info("operation %s cancelled", operation.pk)
@@ -289,12 +309,12 @@ def operation_retry(*, operation: Operation) -> tuple[Operation, bool]:
     """
     if operation.status != Status.FAILED:
         raise OperationStateError(
-            f"Only a failed operation can be retried; this one is {operation.status}.", code="OPERATION_NOT_FAILED"
+            f"Only a failed operation can be retried; this one is {operation.status}.", code=OPERATION_NOT_FAILED
         )
     operation_type = registry.get(operation.operation_type)
     if operation.error_code in NOT_RETRYABLE | operation_type.not_retryable:
         raise OperationStateError(
-            "This operation failed in a way that asking again cannot fix.", code="OPERATION_NOT_RETRYABLE"
+            "This operation failed in a way that asking again cannot fix.", code=OPERATION_NOT_RETRYABLE
         )
     retry, created = operation_type.retry(operation)
     logger.info(

@@ -10,12 +10,13 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from common.authentication import JWTAuthentication
-from common.exceptions import NotFoundError
+from common.exceptions import VALIDATION_ERROR, NotFoundError
 from common.schema import problem_codes
 from operations import registry, selectors, services, waiting
 from operations.filters import OperationFilter
 from operations.models import Operation
 from operations.serializers import OperationSerializer, operation_data
+from operations.services import OPERATION_ALREADY_FINISHED, OPERATION_NOT_FAILED, OPERATION_NOT_RETRYABLE
 from operations.waiting import MAX_WAIT_SECONDS, RETRY_AFTER_SECONDS, STREAM_TICKET_SECONDS, parse_wait
 
 __all__ = ["MAX_WAIT_SECONDS", "RETRY_AFTER_SECONDS", "OperationViewSet", "accepted", "accepted_schema"]
@@ -149,7 +150,7 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             ),
         ],
     )
-    @problem_codes("VALIDATION_ERROR")
+    @problem_codes(VALIDATION_ERROR)
     def retrieve(self, request, pk=None):
         parse_wait(request.query_params.get("wait"))  # validated here too; waiting needs ASGI
         # The poll, the request an SPA sends most: one query for the row, no filter set, no
@@ -211,7 +212,7 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         "Accepted: a new operation of the same type and subject (or the one already in flight for it). "
         "The failed operation itself never changes."
     )
-    @problem_codes("OPERATION_NOT_FAILED", "OPERATION_NOT_RETRYABLE", more=registry_request_codes)
+    @problem_codes(OPERATION_NOT_FAILED, OPERATION_NOT_RETRYABLE, more=registry_request_codes)
     @action(detail=True, methods=["post"], filterset_class=None)
     def retry(self, request, pk=None):
         """Ask again for what a failed operation did not produce.
@@ -225,7 +226,7 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return accepted(operation)
 
     @extend_schema(request=None, responses={200: OperationSerializer})
-    @problem_codes("OPERATION_ALREADY_FINISHED")
+    @problem_codes(OPERATION_ALREADY_FINISHED)
     @action(detail=True, methods=["post"], filterset_class=None)
     def cancel(self, request, pk=None):
         """Cancel a pending or processing operation: it ends `cancelled` and stores nothing.

@@ -44,7 +44,15 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 
 from accounts.models import User
 from common.authentication import TOKEN_VERSION_CLAIM, JWTAuthentication
-from common.exceptions import PROBLEM_CONTENT_TYPE, problem
+from common.exceptions import (
+    INVALID_TOKEN,
+    NOT_AUTHENTICATED,
+    NOT_FOUND,
+    PROBLEM_CONTENT_TYPE,
+    RATE_LIMITED,
+    VALIDATION_ERROR,
+    problem,
+)
 from operations import metrics
 from operations.models import Operation
 from operations.notify import CHANNEL
@@ -228,13 +236,13 @@ def _user_id_from_bearer_sync(request) -> str:
     try:
         header = _jwt.get_header(request)
         if header is None:
-            raise UnauthorizedError("NOT_AUTHENTICATED", "Authentication credentials were not provided.")
+            raise UnauthorizedError(NOT_AUTHENTICATED, "Authentication credentials were not provided.")
         raw = _jwt.get_raw_token(header)
         if raw is None:
-            raise UnauthorizedError("NOT_AUTHENTICATED", "Authentication credentials were not provided.")
+            raise UnauthorizedError(NOT_AUTHENTICATED, "Authentication credentials were not provided.")
         user = _jwt.get_user(_jwt.get_validated_token(raw))
     except (InvalidToken, TokenError, AuthenticationFailed):
-        raise UnauthorizedError("INVALID_TOKEN", "The access token is invalid or has expired.") from None
+        raise UnauthorizedError(INVALID_TOKEN, "The access token is invalid or has expired.") from None
     finally:
         connection.close()  # back to the pool
     return str(user.pk)
@@ -246,12 +254,12 @@ def user_from_ticket(ticket: str, operation_id: str) -> User:
     try:
         data = signing.loads(ticket, salt=_TICKET_SALT, max_age=STREAM_TICKET_SECONDS)
     except signing.BadSignature:  # SignatureExpired included
-        raise UnauthorizedError("INVALID_TOKEN", "The stream ticket is invalid or has expired.") from None
+        raise UnauthorizedError(INVALID_TOKEN, "The stream ticket is invalid or has expired.") from None
     if not isinstance(data, dict) or data.get("op") != operation_id:
-        raise UnauthorizedError("INVALID_TOKEN", "The stream ticket is invalid or has expired.")
+        raise UnauthorizedError(INVALID_TOKEN, "The stream ticket is invalid or has expired.")
     user = User.objects.filter(pk=data.get("u"), is_active=True).first()
     if user is None or user.token_version != data.get(TOKEN_VERSION_CLAIM):
-        raise UnauthorizedError("INVALID_TOKEN", "The stream ticket is invalid or has expired.")
+        raise UnauthorizedError(INVALID_TOKEN, "The stream ticket is invalid or has expired.")
     return user
 
 
@@ -315,14 +323,14 @@ def _unauthorized(exc: UnauthorizedError) -> JsonResponse:
 def _too_many() -> JsonResponse:
     return _problem(
         429,
-        "RATE_LIMITED",
+        RATE_LIMITED,
         "Too many requests are waiting on operations at once. Please try again shortly.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
 def _not_found() -> JsonResponse:
-    return _problem(404, "NOT_FOUND", "Not found.")
+    return _problem(404, NOT_FOUND, "Not found.")
 
 
 _FINISHED = frozenset(Operation.FINISHED)
@@ -433,7 +441,7 @@ async def long_poll(request, raw_id: str) -> HttpResponse:
         wait = parse_wait(request.GET.get("wait"))
     except ValidationError as exc:
         detail = str(exc.detail["wait"][0])
-        return _problem(400, "VALIDATION_ERROR", detail, errors=[{"field": "wait", "message": detail}])
+        return _problem(400, VALIDATION_ERROR, detail, errors=[{"field": "wait", "message": detail}])
     operation_id = _operation_id(raw_id)
     if operation_id is None:
         return _not_found()
