@@ -111,7 +111,9 @@ def request_arguments(*, messages: list[dict], schema: type[pydantic.BaseModel],
 
 def _answer_text(message, mode: str) -> str | None:
     if mode == "tools" and message.tool_calls:
-        return message.tool_calls[0].function.arguments
+        call = message.tool_calls[0]
+        # Only a function call answers the forced function call; a custom tool call is invalid output.
+        return call.function.arguments if call.type == "function" else None
     return message.content
 
 
