@@ -169,8 +169,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             headers: dict[str, str] = {}
             if status == 401:
                 headers.update(_auth_headers(exc))
-            if isinstance(exc, drf.Throttled) and exc.wait is not None:
-                headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+            if isinstance(exc, drf.Throttled):
+                wait: float | None = exc.wait  # type: ignore[attr-defined]  # set by DRF's __init__, missing from the stub
+                if wait is not None:
+                    headers["Retry-After"] = str(max(1, int(wait + 0.999)))
             detail = _PLAIN_DETAIL.get(code) or str(getattr(exc, "detail", "")) or HTTPStatus(status).phrase
             return problem_response(status, code, detail, headers=headers)
 

@@ -17,11 +17,13 @@ undocumented status or code fails the build.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ComponentRegistry
+from drf_spectacular.utils import Direction
 from rest_framework import serializers
 
 from common.exceptions import PROBLEM_CONTENT_TYPE, problem
@@ -172,7 +174,7 @@ PROBLEM_CODES: dict[str, tuple[int, str, str]] = {
 }
 
 
-def _check_known(codes) -> None:
+def _check_known(codes: Iterable[str]) -> None:
     unknown = [c for c in codes if c not in PROBLEM_CODES]
     if unknown:
         raise ValueError(f"undocumented problem codes: {unknown}; add them to PROBLEM_CODES")
@@ -201,7 +203,7 @@ def problem_codes(
     return decorator
 
 
-def delete_body(serializer: type[serializers.Serializer]) -> Callable[[F], F]:
+def delete_body(serializer: type[serializers.Serializer[Any]]) -> Callable[[F], F]:
     """Document the body a DELETE takes (DELETE /users/me {password}): drf-spectacular documents
     request bodies of POST, PUT and PATCH only."""
 
@@ -212,18 +214,18 @@ def delete_body(serializer: type[serializers.Serializer]) -> Callable[[F], F]:
     return decorator
 
 
-class JWTScheme(SimpleJWTScheme):
+class JWTScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]  # drf-spectacular's __init_subclass__
     """Our simplejwt subclass (common.authentication) is the same bearer scheme, ``jwtAuth``."""
 
     target_class = "common.authentication.JWTAuthentication"
 
 
-class ProblemFieldErrorSerializer(serializers.Serializer):
+class ProblemFieldErrorSerializer(serializers.Serializer[dict[str, Any]]):
     field = serializers.CharField(help_text="The field, dotted for nested ones (`tech_stack.0`).")
     message = serializers.CharField()
 
 
-class ProblemDetailsSerializer(serializers.Serializer):
+class ProblemDetailsSerializer(serializers.Serializer[dict[str, Any]]):
     """RFC 9457 problem details, the body of every error response."""
 
     type = serializers.CharField(help_text="Always `about:blank`: `code` is the machine-readable part.")
@@ -231,7 +233,8 @@ class ProblemDetailsSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="A message written for the end user.")
     code = serializers.CharField(help_text="Stable, machine-readable error code; the operation lists its codes.")
-    errors = ProblemFieldErrorSerializer(
+    # A declared field: DRF's metaclass takes it off the class, so Serializer.errors stays as it is.
+    errors = ProblemFieldErrorSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="Only on `VALIDATION_ERROR`: one entry per invalid field."
     )
 
@@ -250,7 +253,9 @@ WWW_AUTHENTICATE_HEADER = {
 class ProblemAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the problem-details responses of each operation."""
 
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: ComponentRegistry
+    ) -> dict[str, Any] | None:
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         body = self._delete_body()
         if operation is not None and body is not None:
@@ -258,10 +263,10 @@ class ProblemAutoSchema(AutoSchema):
             operation["requestBody"] = {"content": {"application/json": {"schema": ref}}, "required": True}
         return operation
 
-    def _delete_body(self):
+    def _delete_body(self) -> type[serializers.Serializer[Any]] | None:
         return getattr(self._handler(), "_delete_body", None) if self.method == "DELETE" else None
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         codes = self.problem_codes()
         overrides = getattr(self._handler(), "_problem_status", {})
@@ -284,7 +289,7 @@ class ProblemAutoSchema(AutoSchema):
         if self.method == "GET" and self._is_list_view():
             if getattr(self.view, "filterset_class", None) is not None:
                 codes.append("VALIDATION_ERROR")
-            if self._get_paginator() is not None:
+            if self._get_paginator() is not None:  # type: ignore[no-untyped-call]  # unannotated upstream
                 codes += ["VALIDATION_ERROR", "NOT_FOUND"]  # ?page_size= out of range; ?page= past the end
         handler = self._handler()
         codes += list(getattr(handler, "_problem_codes", ()))
@@ -293,15 +298,16 @@ class ProblemAutoSchema(AutoSchema):
             extra = more()
             _check_known(extra)
             codes += list(extra)
-        if any(getattr(t, "methods", None) is None or self.method in t.methods for t in self.view.get_throttles()):
+        throttled_methods = [getattr(t, "methods", None) for t in self.view.get_throttles()]  # None: all of them
+        if any(methods is None or self.method in methods for methods in throttled_methods):
             codes.append("RATE_LIMITED")
         return list(dict.fromkeys(codes))
 
-    def _handler(self):
+    def _handler(self) -> Any:  # the view's method for this operation, or None
         action = getattr(self.view, "action", None)
         return getattr(self.view, action or self.method.lower(), None)
 
-    def _problem_response(self, status: int, codes: list[str]) -> dict:
+    def _problem_response(self, status: int, codes: list[str]) -> dict[str, Any]:
         ref = self.resolve_serializer(ProblemDetailsSerializer, "response").ref
         schema = {
             "allOf": [
@@ -315,7 +321,7 @@ class ProblemAutoSchema(AutoSchema):
                 },
             ]
         }
-        examples = {}
+        examples: dict[str, Any] = {}
         for code in codes:
             _status, when, detail = PROBLEM_CODES[code]
             errors = [{"field": "title", "message": detail}] if code == "VALIDATION_ERROR" else None
