@@ -52,11 +52,10 @@ test-model: venv
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-## Lint (ruff), format check, and the import contracts between the apps (.importlinter).
+## Every check of .pre-commit-config.yaml on every file: ruff, ruff format, mypy (mypy.ini) and
+## the import contracts between the apps (.importlinter). A file ruff format rewrites fails it.
 lint: venv
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 format: venv
 	$(BIN)/ruff check --fix .

@@ -52,7 +52,7 @@ class TimedFakeOpenAI(FakeOpenAI):
         base = super()._handler()
         fake = self
 
-        class Handler(base):
+        class Handler(base):  # type: ignore[valid-type,misc]  # the test server's handler class, made at run time
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 with fake._lock:
                     body = json.dumps({**fake.answered, "_max_in_flight": fake.max_in_flight}).encode()

@@ -33,7 +33,7 @@ import uuid
 try:
     import uvloop
 except ImportError:  # pragma: no cover - uvloop is in requirements.txt
-    uvloop = None
+    uvloop = None  # type: ignore[assignment]  # the optional import's fallback
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -72,7 +72,7 @@ class Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
-        self.waiter: asyncio.Future | None = None
+        self.waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
         self.head: tuple[int, int | None, bool, bool] | None = None
         self.closed = False
 
@@ -88,11 +88,11 @@ class Connection(asyncio.Protocol):
         self.buf += data
         if self.waiter is not None and not self.waiter.done():
             try:
-                self._parse()
+                self._parse(self.waiter)
             except Exception as exc:
                 self.waiter.set_exception(HttpError(f"bad response: {exc!r}"))
 
-    def _parse(self) -> None:
+    def _parse(self, waiter: asyncio.Future[tuple[int, bytes, bool]]) -> None:
         if self.head is None:
             end = self.buf.find(b"\r\n\r\n")
             if end < 0:
@@ -125,11 +125,12 @@ class Connection(asyncio.Protocol):
         else:
             raise HttpError("response without length")
         self.head = None
-        self.waiter.set_result((status, body, close))
+        waiter.set_result((status, body, close))
 
     async def request(self, raw: bytes, timeout: float) -> tuple[int, bytes, bool]:
         if self.closed:
             raise HttpError("connection closed")
+        assert self.transport is not None  # connected
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(raw)
         return await asyncio.wait_for(self.waiter, timeout)
@@ -140,7 +141,8 @@ class Connection(asyncio.Protocol):
 
 
 def _dechunk(buf: bytearray) -> tuple[bytes | None, int]:
-    pos, parts = 0, []
+    pos = 0
+    parts: list[bytes] = []
     while True:
         eol = buf.find(b"\r\n", pos)
         if eol < 0:
@@ -439,6 +441,7 @@ async def run_wait(spec: dict) -> dict:
             continue
         op_id, user = items[index]
         raw = build_request("GET", host, port, f"/api/v1/operations/{op_id}?wait={wait}", tokens[user])
+        assert conn.transport is not None  # connected
         conn.waiter = loop.create_future()
         conn.transport.write(raw)
         tasks.append(loop.create_task(waiter(index, conn.waiter)))

@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bench.util import BIN, log
 
@@ -128,7 +128,7 @@ class CpuMeter:
             snap[int(entry.name)] = (kind, cpu)
         return snap
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> dict[str, Any]:
         after = self._snapshot()
         wall = time.monotonic() - self.t0
         used: dict = {"wall": wall, "web_by_pid": {}}

@@ -349,9 +349,9 @@ def _http_verdicts(steps: list[dict], dashboard_sessions: int) -> list[str]:
 
 def _latency(what: str, s: dict | None, limit: float, target: str, *, errors: bool) -> str:
     """A p99 target; with `errors`, also no errors (an endpoint that fails meets no latency target)."""
-    p99 = s["p99_ms"] if s else None
-    if p99 is None:
+    if not s or s["p99_ms"] is None:
         return _target(what, "-", target, None)
+    p99 = s["p99_ms"]
     short = [f"{p99 - limit:.0f} ms"] if p99 > limit else []
     if errors and s["errors"]:
         short.append(f"{s['errors']} errors")
@@ -398,7 +398,7 @@ def _worker_verdicts(w: dict | None, overhead: list[dict]) -> list[str]:
                 f"Overhead {name}, p99",
                 " / ".join(f"{fmt(v)} ms" for v in values) + f" (runs {' / '.join(str(o['run']) for o in overhead)})",
                 f"≤ {limit:.0f} ms in each of {len(overhead)} runs",
-                None if None in values else worst <= limit,
+                None if None in values or worst is None else worst <= limit,
                 f"{worst - limit:.1f} ms" if worst is not None else "",
             )
         )

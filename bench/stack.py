@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -209,7 +210,7 @@ class Stack:
                 nodes.append(f"{name}@{socket.gethostname()}")
             for worker, node in zip(workers, nodes, strict=True):
                 worker.wait_until(
-                    lambda node=node: app.control.ping(destination=[node], timeout=0.5),
+                    functools.partial(app.control.ping, destination=[node], timeout=0.5),
                     "answer to a ping",
                     60,
                     interval=0,

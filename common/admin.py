@@ -1,13 +1,25 @@
 """Helpers shared by the project's admin classes (read-only views, UUID search, links)."""
 
-import uuid
+from __future__ import annotations
 
-from django.db.models import Q
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+if TYPE_CHECKING:
+    from django.contrib import admin
+    from django.contrib.admin.options import _FieldGroups, _FieldsetSpec
 
-class UUIDSearchMixin:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object  # a mixin: the admin class it is mixed into brings ModelAdmin
+
+
+class UUIDSearchMixin(_ModelAdmin):
     """Search that matches a pasted UUID exactly against ``uuid_search_fields``.
 
     A UUID is looked up with ``=`` on the indexed columns; anything else goes to the usual
@@ -17,7 +29,9 @@ class UUIDSearchMixin:
 
     uuid_search_fields: tuple[str, ...] = ("pk",)
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         try:
             value = uuid.UUID(search_term.strip())
         except ValueError:
@@ -29,17 +43,31 @@ class UUIDSearchMixin:
 class ReadOnlyAdminMixin:
     """View-only: no add, no delete, and the change page renders without a form or Save."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
-def admin_link(obj, label: str | None = None) -> str:
+def field_names(fields: _FieldGroups) -> list[str]:
+    """The names in an admin's ``fields`` (a name, or a row of names), in order: e.g. the
+    ``readonly_fields`` of a read-only admin."""
+    names: list[str] = []
+    for field in fields:
+        names.extend([field] if isinstance(field, str) else field)
+    return names
+
+
+def fieldset_fields(fieldsets: _FieldsetSpec) -> list[str]:
+    """Every field the fieldsets show, in order."""
+    return [name for _title, options in fieldsets for name in field_names(options["fields"])]
+
+
+def admin_link(obj: Model | None, label: str | None = None) -> str:
     """A link to ``obj``'s admin change page ("-" for None)."""
     if obj is None:
         return "-"
@@ -48,6 +76,6 @@ def admin_link(obj, label: str | None = None) -> str:
     return format_html('<a href="{}">{}</a>', url, label if label is not None else str(obj))
 
 
-def short_id(value) -> str:
+def short_id(value: object) -> str:
     """The first 8 characters of a UUID: enough to tell rows apart in a list."""
     return str(value)[:8] if value else "-"

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from redis.exceptions import RedisError
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ logger = logging.getLogger(__name__)
 TOKEN_VERSION_CLAIM = "ver"
 
 
-def token_user_id(payload) -> str:
+def token_user_id(payload: Token | dict[str, Any]) -> str:
     """The token's user id as a UUID string; InvalidToken if missing or not a UUID."""
     try:
         return str(uuid.UUID(str(payload[api_settings.USER_ID_CLAIM])))
@@ -35,11 +38,11 @@ def token_user_id(payload) -> str:
         raise InvalidToken("Token contained no recognizable user identification") from None
 
 
-def _key(user_id) -> str:
+def _key(user_id: object) -> str:
     return f"auth-user:{user_id}"
 
 
-def forget_user(user_id) -> None:
+def forget_user(user_id: object) -> None:
     """Drop the cached user: the next request reads it from the database."""
     try:
         cache.delete(_key(user_id))
@@ -47,14 +50,14 @@ def forget_user(user_id) -> None:
         logger.warning("could not drop cached user %s: %s", user_id, type(exc).__name__)
 
 
-def cached_user(user_id: str):
+def cached_user(user_id: str) -> AbstractBaseUser | None:
     """The active user with this id (cache, else database), or None."""
     try:
-        user = cache.get(_key(user_id))
+        cached: AbstractBaseUser | None = cache.get(_key(user_id))
     except (RedisError, OSError):
-        user = None
-    if user is not None:
-        return user
+        cached = None
+    if cached is not None:
+        return cached
     # Without the password hash: it stays out of the cache (read from the database when needed).
     fields = ("id", "email", "is_active", "is_staff", "is_superuser", "token_version", "created_at", "last_login")
     user = get_user_model().objects.filter(pk=user_id, is_active=True).only(*fields).first()
@@ -70,7 +73,8 @@ class JWTAuthentication(authentication.JWTAuthentication):
     """simplejwt's authentication, answering 401 (not 500) for a signed token whose user id is not a
     UUID, and for a token older than its user's last password change; the user from the cache."""
 
-    def get_user(self, validated_token):
+    # simplejwt annotates get_user with a TypeVar it binds nowhere (AuthUser), which no override can match.
+    def get_user(self, validated_token: Token) -> AbstractBaseUser:  # type: ignore[override]
         user = cached_user(token_user_id(validated_token))
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")

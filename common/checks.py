@@ -10,6 +10,10 @@ the model twice. The broker must not redeliver a waiting retry before its lease 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
@@ -25,12 +29,12 @@ LEASE_MARGIN_SECONDS = 10.0
 
 
 def longest_run_seconds() -> float:
-    call = settings.OPENAI_TIMEOUT_SECONDS + settings.OPENAI_CONNECT_TIMEOUT_SECONDS
+    call: float = settings.OPENAI_TIMEOUT_SECONDS + settings.OPENAI_CONNECT_TIMEOUT_SECONDS
     return MODEL_CALLS_PER_RUN * call + sum(settings.OPERATION_STORE_RETRY_DELAYS) + RUN_OVERHEAD_SECONDS
 
 
 @register(Tags.compatibility)
-def check_time_budgets(app_configs=None, **kwargs) -> list[Error]:
+def check_time_budgets(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
     errors: list[Error] = []
     run = longest_run_seconds()
     lease = settings.OPERATION_LEASE_SECONDS
@@ -77,7 +81,7 @@ PROMPT_FIXED_TOKENS = 2_000
 
 
 @register(Tags.compatibility)
-def check_prompt_budget(app_configs=None, **kwargs) -> list[Error]:
+def check_prompt_budget(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
     """The interview is never shortened (llm/budget.py): its bound must fit the model's input budget."""
     transcript = estimate_tokens("x" * settings.SESSION_MAX_TRANSCRIPT_CHARS)
     if transcript + PROMPT_FIXED_TOKENS <= settings.OPENAI_MAX_INPUT_TOKENS:
@@ -95,7 +99,7 @@ def check_prompt_budget(app_configs=None, **kwargs) -> list[Error]:
 
 
 @register(Tags.compatibility)
-def check_structured_output_mode(app_configs=None, **kwargs) -> list[Error]:
+def check_structured_output_mode(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
     if settings.OPENAI_STRUCTURED_OUTPUT in MODES:
         return []
     return [

@@ -270,7 +270,7 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
-_DRF_CODES: list[tuple[type[Exception], int, str]] = [
+_DRF_CODES: list[tuple[type[Exception], int, ProblemCode]] = [
     (drf.ParseError, 400, MALFORMED_REQUEST),
     (drf.NotAuthenticated, 401, NOT_AUTHENTICATED),
     (InvalidToken, 401, INVALID_TOKEN),
@@ -320,14 +320,16 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             headers: dict[str, str] = {}
             if status == 401:
                 headers.update(_auth_headers(exc))
-            if isinstance(exc, drf.Throttled) and exc.wait is not None:
-                headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+            if isinstance(exc, drf.Throttled):
+                wait: float | None = exc.wait  # type: ignore[attr-defined]  # set by DRF's __init__, missing from the stub
+                if wait is not None:
+                    headers["Retry-After"] = str(max(1, int(wait + 0.999)))
             detail = _PLAIN_DETAIL.get(code) or str(getattr(exc, "detail", "")) or HTTPStatus(status).phrase
             return problem_response(status, code, detail, headers=headers)
 
     if isinstance(exc, drf.APIException):
-        code = str(exc.default_code).upper()
-        return problem_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+        api_code = str(exc.default_code).upper()
+        return problem_response(exc.status_code, api_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     if isinstance(exc, (OperationalError, InterfaceError)) or (
         isinstance(exc, DatabaseError) and _is_connection_failure(exc)

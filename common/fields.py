@@ -1,5 +1,9 @@
 """Serializer fields shared by the input serializers."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from rest_framework import serializers
 
 
@@ -10,7 +14,7 @@ class StrictCharField(serializers.CharField):
     string, and a client that sends a number has a bug it should hear about (400).
     """
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)

@@ -5,11 +5,14 @@
   dependency otherwise (never the exception text: it can carry hosts and credentials).
 """
 
+from __future__ import annotations
+
 import logging
+from typing import Any
 
 from celery import current_app
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from common.exceptions import PROBLEM_CONTENT_TYPE, SERVICE_UNAVAILABLE, problem
@@ -18,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
@@ -26,7 +29,8 @@ def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row == (1,)
     except Exception as exc:
         logger.warning("readyz: database check failed (%s)", type(exc).__name__)
         return False
@@ -43,7 +47,7 @@ def _broker_ok() -> bool:
 
 
 @require_GET
-def readyz(request):
+def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     if all(checks.values()):
         return JsonResponse({"status": "ok", "checks": {k: "ok" for k in checks}})

@@ -26,18 +26,17 @@ def redact(text: str) -> str:
 
 class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = context.request_id.get() or "-"
-        op = context.operation_id.get()
-        record.op_id = op
-        record.task_id = context.task_id.get()
-        record.attempt = context.attempt.get()
-        parts = [f"req={record.request_id}"] if record.request_id != "-" else []
+        record.request_id = request_id = context.request_id.get() or "-"
+        record.op_id = op = context.operation_id.get()
+        record.task_id = task_id = context.task_id.get()
+        record.attempt = attempt = context.attempt.get()
+        parts = [f"req={request_id}"] if request_id != "-" else []
         if op:
             parts.append(f"op={op}")
-        if record.task_id:
-            parts.append(f"task={record.task_id}")
-        if record.attempt is not None:
-            parts.append(f"attempt={record.attempt}")
+        if task_id:
+            parts.append(f"task={task_id}")
+        if attempt is not None:
+            parts.append(f"attempt={attempt}")
         record.context = " ".join(parts) or "-"
         return True
 
@@ -60,7 +59,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line, for production log pipelines."""
 
     def format(self, record: logging.LogRecord) -> str:
-        data = {
+        data: dict[str, object] = {
             "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
@@ -70,8 +69,8 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, key, None)
             if value not in (None, "-"):
                 data[key] = value
-        if getattr(record, "op_id", None):
-            data["operation_id"] = record.op_id
+        if op_id := getattr(record, "op_id", None):
+            data["operation_id"] = op_id
         if record.exc_info:
             data["exc"] = record.exc_text or redact(self.formatException(record.exc_info))
         return json.dumps(data, default=str)

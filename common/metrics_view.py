@@ -5,12 +5,14 @@ path off the public listener). With several web processes, set PROMETHEUS_MULTIP
 page aggregates them (prometheus_client's multiprocess mode).
 """
 
+from __future__ import annotations
+
 import hmac
 import os
 
 import prometheus_client
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from prometheus_client import multiprocess
 from prometheus_client.registry import Collector
 
@@ -27,7 +29,7 @@ def register_scrape_collector(collector: Collector) -> None:
         _scrape_collectors.append(collector)
 
 
-def metrics(request):
+def metrics(request: HttpRequest) -> HttpResponse:
     token = settings.METRICS_TOKEN
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -35,7 +37,7 @@ def metrics(request):
             return _problem_response(401, NOT_AUTHENTICATED, "A valid metrics token is required.")
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = prometheus_client.CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated upstream
     else:
         registry = prometheus_client.REGISTRY
     page = prometheus_client.generate_latest(registry)

@@ -4,6 +4,5 @@ from rest_framework.routers import SimpleRouter
 
 
 def api_router() -> SimpleRouter:
-    router = SimpleRouter(trailing_slash=False)
-    router.include_format_suffixes = False
-    return router
+    # SimpleRouter adds no format suffixes (only DefaultRouter does, unless told not to).
+    return SimpleRouter(trailing_slash=False)

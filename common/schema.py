@@ -21,12 +21,12 @@ undocumented status or code fails the build.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import is_basic_type, is_list_serializer
+from drf_spectacular.plumbing import ComponentRegistry, is_basic_type, is_list_serializer
 from rest_framework import serializers
 from rest_framework.mixins import ListModelMixin
 
@@ -73,7 +73,7 @@ def problem_codes(
     return decorator
 
 
-def delete_body(serializer: type[serializers.Serializer]) -> Callable[[F], F]:
+def delete_body(serializer: type[serializers.Serializer[Any]]) -> Callable[[F], F]:
     """Document the body a DELETE takes (DELETE /users/me {password}): drf-spectacular documents
     request bodies of POST, PUT and PATCH only."""
 
@@ -84,18 +84,18 @@ def delete_body(serializer: type[serializers.Serializer]) -> Callable[[F], F]:
     return decorator
 
 
-class JWTScheme(SimpleJWTScheme):
+class JWTScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]  # drf-spectacular's __init_subclass__
     """Our simplejwt subclass (common.authentication) is the same bearer scheme, ``jwtAuth``."""
 
     target_class = "common.authentication.JWTAuthentication"
 
 
-class ProblemFieldErrorSerializer(serializers.Serializer):
+class ProblemFieldErrorSerializer(serializers.Serializer[dict[str, Any]]):
     field = serializers.CharField(help_text="The field, dotted for nested ones (`tech_stack.0`).")
     message = serializers.CharField()
 
 
-class ProblemDetailsSerializer(serializers.Serializer):
+class ProblemDetailsSerializer(serializers.Serializer[dict[str, Any]]):
     """RFC 9457 problem details, the body of every error response."""
 
     type = serializers.CharField(help_text="Always `about:blank`: `code` is the machine-readable part.")
@@ -103,7 +103,8 @@ class ProblemDetailsSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="A message written for the end user.")
     code = serializers.CharField(help_text="Stable, machine-readable error code; the operation lists its codes.")
-    errors = ProblemFieldErrorSerializer(
+    # A declared field: DRF's metaclass takes it off the class, so Serializer.errors stays as it is.
+    errors = ProblemFieldErrorSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="Only on `VALIDATION_ERROR`: one entry per invalid field."
     )
 
@@ -126,7 +127,9 @@ class ProblemAutoSchema(AutoSchema):
     through DRF's and drf-spectacular's public API - no private method is overridden or called.
     """
 
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: ComponentRegistry
+    ) -> dict[str, Any] | None:
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:  # excluded
             return None
@@ -137,7 +140,7 @@ class ProblemAutoSchema(AutoSchema):
         operation["responses"].update(self.problem_responses())
         return operation
 
-    def problem_responses(self) -> dict[str, dict]:
+    def problem_responses(self) -> dict[str, dict[str, Any]]:
         """One problem-details response per HTTP status this operation's codes answer, by status."""
         codes = self.problem_codes()
         overrides = getattr(self._handler(), "_problem_status", {})
@@ -168,7 +171,8 @@ class ProblemAutoSchema(AutoSchema):
         more = getattr(handler, "_problem_codes_more", None)
         if more is not None:
             codes += [problem_code(c) for c in more()]
-        if any(getattr(t, "methods", None) is None or self.method in t.methods for t in self.view.get_throttles()):
+        throttled_methods = [getattr(t, "methods", None) for t in self.view.get_throttles()]  # None: all of them
+        if any(methods is None or self.method in methods for methods in throttled_methods):
             codes.append(RATE_LIMITED)
         return list(dict.fromkeys(codes))
 
@@ -187,17 +191,17 @@ class ProblemAutoSchema(AutoSchema):
         if is_basic_type(serializer):
             return False
         if hasattr(self.view, "action"):
-            return self.view.action == "list"
+            return bool(self.view.action == "list")
         return self.method == "GET" and isinstance(self.view, ListModelMixin)
 
-    def _delete_body(self):
+    def _delete_body(self) -> type[serializers.Serializer[Any]] | None:
         return getattr(self._handler(), "_delete_body", None) if self.method == "DELETE" else None
 
-    def _handler(self):
+    def _handler(self) -> Any:  # the view's method for this operation, or None
         action = getattr(self.view, "action", None)
         return getattr(self.view, action or self.method.lower(), None)
 
-    def _problem_response(self, status: int, codes: list[ProblemCode]) -> dict:
+    def _problem_response(self, status: int, codes: list[ProblemCode]) -> dict[str, Any]:
         ref = self.resolve_serializer(ProblemDetailsSerializer, "response").ref
         schema = {
             "allOf": [
@@ -211,7 +215,7 @@ class ProblemAutoSchema(AutoSchema):
                 },
             ]
         }
-        examples = {}
+        examples: dict[str, Any] = {}
         for code in codes:
             errors = [{"field": "title", "message": code.example}] if code == VALIDATION_ERROR else None
             examples[str(code)] = {

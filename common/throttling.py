@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from redis.exceptions import RedisError
@@ -25,6 +26,11 @@ from rest_framework.exceptions import APIException
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from common.emails import normalize_email
+
+if TYPE_CHECKING:  # rest_framework.views imports this module (DEFAULT_THROTTLE_CLASSES)
+    from django.http import HttpRequest
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +48,16 @@ class LimitUnavailableError(APIException):
     headers = {"Retry-After": "5"}
 
 
-def admin_login_username(request, credentials) -> str | None:
+def admin_login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
     """django-axes: the account an admin login attempt names, normalised as the login normalises it."""
     username = (credentials or {}).get("username") or request.POST.get("username")
     return normalize_email(username) if isinstance(username, str) and username.strip() else None
 
 
-def client_address(request) -> str:
+def client_address(request: HttpRequest) -> str:
     """The client's address as every limit sees it (DRF's rule: NUM_PROXIES); django-axes uses it too."""
-    return BaseThrottle().get_ident(request)
+    # django-axes passes Django's HttpRequest; get_ident reads only its headers and META.
+    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]  # stub wants DRF's Request
 
 
 class SettingRateThrottle(SimpleRateThrottle):
@@ -73,7 +80,7 @@ class SettingRateThrottle(SimpleRateThrottle):
         # Looked up at call time (DRF binds time.time once), so freezegun can move it.
         return time.time()
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if self.methods is not None and request.method not in self.methods:
             return True
         try:
@@ -92,7 +99,7 @@ class FeedbackRateThrottle(SettingRateThrottle):
     scope = "feedback"
     rate_setting = "FEEDBACK_RATE_LIMIT"
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not request.user or not request.user.is_authenticated:
             return None  # authentication answers 401 first anyway
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
@@ -112,7 +119,7 @@ class LoginAddressRateThrottle(SettingRateThrottle):
     rate_setting = "LOGIN_RATE_LIMIT_PER_ADDRESS"
     fail_closed = True
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -128,7 +135,7 @@ class LoginEmailRateThrottle(SettingRateThrottle):
     rate_setting = "LOGIN_RATE_LIMIT_PER_EMAIL"
     fail_closed = True
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         data = request.data if isinstance(request.data, dict) else {}
         email = data.get("email")
         if not isinstance(email, str) or not email.strip():
@@ -145,7 +152,7 @@ class RefreshAddressRateThrottle(SettingRateThrottle):
     rate_setting = "REFRESH_RATE_LIMIT_PER_ADDRESS"
     fail_closed = True
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -166,7 +173,7 @@ class WriteRateThrottle(SettingRateThrottle):
     rate_setting = "WRITE_RATE_LIMIT"
     methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
@@ -179,5 +186,5 @@ class RegisterAddressRateThrottle(SettingRateThrottle):
     rate_setting = "REGISTER_RATE_LIMIT_PER_ADDRESS"
     fail_closed = True
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

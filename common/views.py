@@ -1,11 +1,14 @@
 """Django-level error views: unknown URLs, 500s and CSRF failures as problem details too."""
 
+from __future__ import annotations
+
 import logging
 import sys
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 
 from common.exceptions import (
     BAD_REQUEST,
@@ -23,7 +26,7 @@ from common.exceptions import (
 logger = logging.getLogger(__name__)
 
 
-def _problem_response(status: int, code: str, detail: str, headers=None) -> JsonResponse:
+def _problem_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> JsonResponse:
     return JsonResponse(
         problem(status, code, detail),
         status=status,
@@ -32,11 +35,11 @@ def _problem_response(status: int, code: str, detail: str, headers=None) -> Json
     )
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return _problem_response(404, NOT_FOUND, "Not found.")
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> JsonResponse:
     # Django calls this inside its `except` block, so the exception is still current.
     exc = sys.exc_info()[1]
     if isinstance(exc, (OperationalError, InterfaceError)):
@@ -49,22 +52,24 @@ def server_error(request):
     return _problem_response(500, INTERNAL_ERROR, "An unexpected error occurred. Please try again later.")
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django's answer to bad input (SuspiciousOperation, BadRequest, ...): 400, or 413 for a body too large."""
     if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
         return _problem_response(413, REQUEST_TOO_LARGE, "The request body is too large.")
     return _problem_response(400, BAD_REQUEST, "The request could not be understood.")
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return _problem_response(403, PERMISSION_DENIED, "You do not have permission to perform this action.")
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
     return _problem_response(403, CSRF_FAILED, "CSRF verification failed.")
 
 
-def admin_locked_out(request, credentials=None, *args, **kwargs):
+def admin_locked_out(
+    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> JsonResponse:
     """django-axes: the admin login after too many failures (account or address) - a plain page."""
     return JsonResponse(
         problem(429, LOGIN_LOCKED_OUT, "Too many failed logins. Try again later, or ask an administrator."),

@@ -7,7 +7,7 @@ keep their own 404s.
 """
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 NOT_BUILT = """<!doctype html>
@@ -22,7 +22,7 @@ yourself: <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>.</p>
 
 
 @require_GET
-def spa_index(request, path: str = ""):
+def spa_index(request: HttpRequest, path: str = "") -> HttpResponse:
     index = settings.WEB_CLIENT_DIR / "index.html"
     if not index.is_file():
         return HttpResponse(NOT_BUILT, status=503, headers={"Cache-Control": "no-store", "Retry-After": "60"})

@@ -43,7 +43,8 @@ class SharedThreadASGIHandler(ASGIHandler):
 
 waiting_application = SharedThreadASGIHandler()
 # Threads serving the API in this process: each request holds one while Django works on it.
-api_application = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)
+# (django-stubs types the WSGI handler's response as HttpResponseBase, not the iterable of bytes it is.)
+api_application = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)  # type: ignore[arg-type]
 
 
 async def application(scope, receive, send):

@@ -1,13 +1,17 @@
 """Feedback in Django admin: the scores, the text, and the operation that produced it. Read-only."""
 
+from __future__ import annotations
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from common.admin import ReadOnlyAdminMixin, UUIDSearchMixin, admin_link, short_id
+from common.admin import ReadOnlyAdminMixin, UUIDSearchMixin, admin_link, fieldset_fields, short_id
 from feedback.models import InterviewFeedback
 
 
-def html_list(items) -> str:
+def html_list(items: object) -> str:
     """A JSON list of strings as an escaped <ul> ("-" when empty)."""
     if not items:
         return "-"
@@ -17,7 +21,7 @@ def html_list(items) -> str:
 
 
 @admin.register(InterviewFeedback)
-class InterviewFeedbackAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InterviewFeedbackAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin[InterviewFeedback]):
     list_display = [
         "short",
         "user_email",
@@ -67,31 +71,31 @@ class InterviewFeedbackAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdm
             },
         ),
     ]
-    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    readonly_fields = fieldset_fields(fieldsets)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InterviewFeedback]:
         return super().get_queryset(request).select_related("session__user", "operation")
 
     @admin.display(description="id", ordering="id")
-    def short(self, obj):
+    def short(self, obj: InterviewFeedback) -> str:
         return short_id(obj.pk)
 
     @admin.display(description="user", ordering="session__user__email")
-    def user_email(self, obj):
+    def user_email(self, obj: InterviewFeedback) -> str:
         return obj.session.user.email
 
     @admin.display(description="session")
-    def session_link(self, obj):
+    def session_link(self, obj: InterviewFeedback) -> str:
         return admin_link(obj.session, short_id(obj.session_id))
 
     @admin.display(description="operation")
-    def operation_link(self, obj):
+    def operation_link(self, obj: InterviewFeedback) -> str:
         return admin_link(obj.operation, short_id(obj.operation_id))
 
     @admin.display(description="knowledge gaps")
-    def knowledge_gaps_list(self, obj):
+    def knowledge_gaps_list(self, obj: InterviewFeedback) -> str:
         return html_list(obj.knowledge_gaps)
 
     @admin.display(description="learning recommendations")
-    def learning_recommendations_list(self, obj):
+    def learning_recommendations_list(self, obj: InterviewFeedback) -> str:
         return html_list(obj.learning_recommendations)

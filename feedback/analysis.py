@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field
 
-from interviews.models import InterviewSession, JobPosting, SessionMessage
+from interviews.models import JobPosting, SessionMessage
 from interviews.questions import language_instruction
 from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, budget, complete_structured
 from llm.quality import is_phrase, is_prose, normalized
+
+if TYPE_CHECKING:
+    from feedback.selectors import SessionForFeedback
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +108,7 @@ NOT_GIVEN = "(none given)"
 class AnalysisInput:
     """Everything the prompt needs, loaded before any model call (no ORM access after)."""
 
-    session: InterviewSession
+    session: SessionForFeedback
     job_posting: JobPosting | None
     resume: str | None
     messages: list[SessionMessage]

@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,37 +16,60 @@ from interviews.progress import CACHE_ERRORS, progress_version
 from interviews.selectors import resume_subquery
 
 
-def session_for_feedback(*, session_id, user: User) -> QuerySet[InterviewSession]:
+class FeedbackChecks(TypedDict):
+    """What the feedback checks read off a session besides its status (feedback.services)."""
+
+    has_answer: bool
+    has_feedback: bool
+
+
+class AnalysisAnnotations(FeedbackChecks):
+    resume_content: str | None
+
+
+if TYPE_CHECKING:  # the alias takes no type arguments at run time
+    from django_stubs_ext import WithAnnotations
+
+    SessionForFeedback = WithAnnotations[InterviewSession, FeedbackChecks]
+    SessionForAnalysis = WithAnnotations[InterviewSession, AnalysisAnnotations]
+
+
+def session_for_feedback(*, session_id: object, user: User) -> QuerySet[SessionForFeedback]:
     """The user's session (none for a malformed id) with what the feedback checks need, in one query:
     ``has_answer`` and ``has_feedback``."""
-    try:
-        uuid.UUID(str(session_id))
-    except ValueError:
-        return InterviewSession.objects.none()
-    return InterviewSession.objects.filter(pk=session_id, user=user).annotate(
+    sessions = InterviewSession.objects.annotate(
         has_answer=Exists(
             SessionMessage.objects.filter(session=OuterRef("pk"), message_type=SessionMessage.MessageType.ANSWER)
         ),
         has_feedback=Exists(InterviewFeedback.objects.filter(session=OuterRef("pk"))),
     )
+    try:
+        pk = uuid.UUID(str(session_id))
+    except ValueError:
+        return sessions.none()
+    return sessions.filter(pk=pk, user=user)
 
 
 def feedback_get(*, session: InterviewSession) -> InterviewFeedback | None:
     return InterviewFeedback.objects.filter(session=session).first()
 
 
-def analysis_input_get(*, session_id, user_id) -> AnalysisInput | None:
+def analysis_input_get(*, session_id: uuid.UUID | None, user_id: uuid.UUID) -> AnalysisInput | None:
     """The session (still owned by the user) with its user, posting, résumé and whether it has
     feedback, then its ordered messages: two queries. ``has_answer`` (which
     :func:`session_for_feedback` annotates) is read off the messages, loaded here anyway."""
-    session = (
+    if session_id is None:
+        return None
+    # has_answer is not annotated: it is set below, from the messages.
+    session = cast(
+        "SessionForAnalysis | None",
         InterviewSession.objects.filter(pk=session_id, user=user_id)
         .select_related("job_posting", "user")
         .annotate(
             resume_content=resume_subquery(),
             has_feedback=Exists(InterviewFeedback.objects.filter(session=OuterRef("pk"))),
         )
-        .first()
+        .first(),
     )
     if session is None:
         return None
@@ -58,7 +83,7 @@ def analysis_input_get(*, session_id, user_id) -> AnalysisInput | None:
 # Progress over time -----------------------------------------------------------------------
 
 
-def _rounded(value) -> float | None:
+def _rounded(value: Decimal | float | None) -> float | None:
     """One decimal, half up (82.25 -> 82.3), from the database's exact numeric average."""
     if value is None:
         return None
@@ -84,7 +109,7 @@ def dashboard_get(*, user: User) -> dict[str, Any]:
         return _dashboard_compute(user=user)
     key = f"dashboard:{user.pk}:{version}"
     try:
-        cached = cache.get(key)
+        cached: dict[str, Any] | None = cache.get(key)
     except CACHE_ERRORS:
         cached = None
     if cached is not None:
@@ -101,7 +126,7 @@ def _dashboard_compute(*, user: User) -> dict[str, Any]:
     """The user's progress, computed by the database in five indexed queries whatever their
     history's size: sessions completed, questions answered, score aggregates, the trend (last 20
     scored sessions) and the top roles."""
-    exact = DecimalField(max_digits=9, decimal_places=4)
+    exact: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=4)
     completed = InterviewSession.objects.filter(user=user, status=InterviewSession.Status.COMPLETED).count()
     # Apart, not a join's FILTER: the answers' partial index (messages_answers) serves only a
     # condition on message_type - counted in the user's 2,000 sessions, not the whole table.

@@ -1,3 +1,5 @@
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -30,7 +32,7 @@ class ScoreField(serializers.IntegerField):
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Feedback", value=FEEDBACK_EXAMPLE, response_only=True)])
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(serializers.ModelSerializer[InterviewFeedback]):
     """The stored feedback; also an operation's ``result`` (they must be identical).
 
     Scores are integers 0-100; ``overall_score`` is the mean of the four, rounded half up.
@@ -68,26 +70,26 @@ class FeedbackSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DimensionAveragesSerializer(serializers.Serializer):
+class DimensionAveragesSerializer(serializers.Serializer[dict[str, Any]]):
     technical_accuracy = serializers.FloatField(allow_null=True)
     communication_clarity = serializers.FloatField(allow_null=True)
     problem_solving = serializers.FloatField(allow_null=True)
     relevance = serializers.FloatField(allow_null=True)
 
 
-class TrendPointSerializer(serializers.Serializer):
+class TrendPointSerializer(serializers.Serializer[dict[str, Any]]):
     session_id = serializers.UUIDField()
     job_posting_title = serializers.CharField(allow_null=True)
     completed_at = serializers.DateTimeField(allow_null=True)
     overall_score = ScoreField()
 
 
-class TopRoleSerializer(serializers.Serializer):
+class TopRoleSerializer(serializers.Serializer[dict[str, Any]]):
     title = serializers.CharField()
     sessions = serializers.IntegerField()
 
 
-class DashboardSerializer(serializers.Serializer):
+class DashboardSerializer(serializers.Serializer[dict[str, Any]]):
     """Your progress: averages rounded to one decimal (half up); null where there is no feedback yet."""
 
     completed_sessions = serializers.IntegerField()

@@ -59,7 +59,7 @@ def overall_score(scores: list[int]) -> int:
     return (2 * sum(scores) + n) // (2 * n)
 
 
-def _check_can_analyse(session: InterviewSession) -> None:
+def _check_can_analyse(session: selectors.SessionForFeedback) -> None:
     """The contract's checks 2-4, shared by the API and the worker's defence in depth.
 
     ``session`` comes from ``selectors.session_for_feedback`` (annotated, one query).
@@ -72,7 +72,7 @@ def _check_can_analyse(session: InterviewSession) -> None:
         raise ConflictError(FEEDBACK_EXISTS_MESSAGE, code=FEEDBACK_ALREADY_EXISTS)
 
 
-def feedback_request(*, session_id, user: User) -> tuple[Operation, bool]:
+def feedback_request(*, session_id: object, user: User) -> tuple[Operation, bool]:
     """Ask for feedback on a session: the in-flight operation if there is one, else a new one.
 
     Checks in the contract's order; nothing is created or enqueued when one fails.
@@ -116,15 +116,16 @@ def feedback_store(operation: Operation, outcome: StructuredResult[analysis.Feed
     """
     parsed = outcome.parsed.model_dump()
     scores = [parsed[f] for f in SCORE_FIELDS]
+    session_id = operation.session_id
     try:
         with transaction.atomic():
             # The session's row lock orders us with its deletion: a session deleted meanwhile
             # is simply gone here, never a foreign-key error at commit.
-            if not InterviewSession.objects.select_for_update().filter(pk=operation.session_id).exists():
+            if session_id is None or not InterviewSession.objects.select_for_update().filter(pk=session_id).exists():
                 logger.info("operation %s: session gone before storing; feedback discarded", operation.pk)
                 return False
             feedback = InterviewFeedback.objects.create(
-                session_id=operation.session_id,
+                session_id=session_id,
                 operation=operation,
                 overall_score=overall_score(scores),
                 **parsed,

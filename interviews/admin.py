@@ -10,14 +10,14 @@ from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.html import format_html
 
-from common.admin import ReadOnlyAdminMixin, UUIDSearchMixin, admin_link, short_id
+from common.admin import ReadOnlyAdminMixin, UUIDSearchMixin, admin_link, field_names, short_id
 from interviews.models import InterviewSession, JobPosting, Resume, SessionMessage
 
 
 class SessionMessageInline(admin.TabularInline):
     model = SessionMessage
     fields = ["created_at", "message_type", "question_type", "content"]
-    readonly_fields = fields
+    readonly_fields = field_names(fields)
     ordering = ["created_at", "id"]
     extra = 0
     can_delete = False
@@ -63,7 +63,7 @@ class InterviewSessionAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "feedback_link",
         "operations_link",
     ]
-    readonly_fields = fields
+    readonly_fields = field_names(fields)
     inlines = [SessionMessageInline]
 
     def get_queryset(self, request):
@@ -124,7 +124,7 @@ class JobPostingAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = fields
+    readonly_fields = field_names(fields)
 
     @admin.display(description="user", ordering="user__email")
     def user_email(self, obj):
@@ -140,7 +140,7 @@ class ResumeAdmin(UUIDSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     uuid_search_fields = ("pk", "user_id")
     show_full_result_count = False
     fields = ["id", "user", "content", "created_at", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = field_names(fields)
 
     def get_queryset(self, request):
         # The list shows a résumé's length, not its text (up to 50,000 characters a row);

@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field
 
-from interviews.models import InterviewSession, JobPosting, SessionMessage
+from interviews.models import JobPosting, SessionMessage
 from llm import Credentials, LLMError, LLMErrorCode, StructuredResult, budget, complete_structured
 from llm.quality import is_prose, normalized
+
+if TYPE_CHECKING:
+    from interviews.selectors import SessionForQuestion
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ with one JSON object with exactly the keys "question" and "question_type"."""
 class QuestionInput:
     """Everything the prompt needs, loaded before any model call (no ORM access after)."""
 
-    session: InterviewSession
+    session: SessionForQuestion
     job_posting: JobPosting | None
     resume: str | None
     messages: list[SessionMessage]

@@ -1,6 +1,9 @@
 """Reads scoped to their owner: every query here filters by user."""
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
@@ -46,31 +49,56 @@ def session_messages(*, session: InterviewSession) -> QuerySet[SessionMessage]:
     return session.messages.order_by("created_at", "id")
 
 
-def session_for_question(*, session_id, user: User) -> QuerySet[InterviewSession]:
+class QuestionChecks(TypedDict):
+    """What the question checks read off a session besides its status (interviews.services)."""
+
+    has_open_question: bool
+    question_count: int
+
+
+class QuestionInputAnnotations(QuestionChecks):
+    resume_content: str | None
+
+
+if TYPE_CHECKING:  # the alias takes no type arguments at run time
+    from django_stubs_ext import WithAnnotations
+
+    SessionForQuestion = WithAnnotations[InterviewSession, QuestionChecks]
+    SessionForQuestionInput = WithAnnotations[InterviewSession, QuestionInputAnnotations]
+
+
+def session_for_question(*, session_id: object, user: User) -> QuerySet[SessionForQuestion]:
     """The user's session (none for a malformed id) with what the question checks need, in one
     query: ``has_open_question`` and ``question_count``."""
-    try:
-        uuid.UUID(str(session_id))
-    except ValueError:
-        return InterviewSession.objects.none()
-    return InterviewSession.objects.filter(pk=session_id, user=user).annotate(
+    sessions = InterviewSession.objects.annotate(
         has_open_question=Exists(SessionMessage.objects.filter(session=OuterRef("pk"), is_open=True)),
         question_count=Count("messages", filter=Q(messages__message_type=SessionMessage.MessageType.QUESTION)),
     )
+    try:
+        pk = uuid.UUID(str(session_id))
+    except ValueError:
+        return sessions.none()
+    return sessions.filter(pk=pk, user=user)
 
 
-def question_input_get(*, session_id, user_id, question_type: str | None) -> QuestionInput | None:
+def question_input_get(
+    *, session_id: uuid.UUID | None, user_id: uuid.UUID, question_type: str | None
+) -> QuestionInput | None:
     """The session (still owned by the user) with its user, posting and résumé, then its ordered
     messages: two queries. What :func:`session_for_question` annotates (``has_open_question``,
     ``question_count``) is read off the messages, loaded here anyway.
 
     ``question_type`` None lets the generator choose the type that keeps the session's mix.
     """
-    session = (
+    if session_id is None:
+        return None
+    # has_open_question and question_count are not annotated: they are set below, from the messages.
+    session = cast(
+        "SessionForQuestionInput | None",
         InterviewSession.objects.filter(pk=session_id, user=user_id)
         .select_related("job_posting", "user")
         .annotate(resume_content=resume_subquery())
-        .first()
+        .first(),
     )
     if session is None:
         return None

@@ -132,7 +132,8 @@ class SessionSerializer(serializers.ModelSerializer):
 class SessionDetailSerializer(SessionSerializer):
     """A session with everything the candidate (and the analysis) sees of it."""
 
-    job_posting = JobPostingSerializer(read_only=True, allow_null=True)
+    # Declared fields replace the parent's (DRF's metaclass), whatever their class.
+    job_posting = JobPostingSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]
     resume = serializers.SerializerMethodField(help_text="The user's résumé content, or null if they have none.")
     messages = MessageSerializer(many=True, read_only=True)
 

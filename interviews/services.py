@@ -287,7 +287,7 @@ def session_complete(*, session: InterviewSession) -> InterviewSession:
 QUESTION_OPERATION_TYPE = "question_generation"
 
 
-def _check_can_ask(session: InterviewSession) -> None:
+def _check_can_ask(session: selectors.SessionForQuestion) -> None:
     """The contract's checks 2-4 of generate-question, shared by the API and the worker.
 
     ``session`` comes from ``selectors.session_for_question`` (annotated, one query).
@@ -359,7 +359,10 @@ def question_store(operation: Operation, outcome: StructuredResult[questions.Gen
         "model_latency_ms": outcome.latency_ms,
     }
     with transaction.atomic():
-        session = InterviewSession.objects.select_for_update().filter(pk=operation.session_id).first()
+        session_id = operation.session_id
+        session = (
+            None if session_id is None else InterviewSession.objects.select_for_update().filter(pk=session_id).first()
+        )
         if session is None:
             logger.info("operation %s: session gone before storing; question discarded", operation.pk)
             return False

@@ -3,6 +3,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.requests import request_user
 from accounts.services import AI_NOT_CONFIGURED, OPERATION_IN_PROGRESS
 from common.exceptions import NOT_FOUND, NotFoundError
 from common.schema import problem_codes
@@ -39,10 +40,12 @@ class JobPostingViewSet(viewsets.ModelViewSet):
     serializer_class = JobPostingSerializer
 
     def get_queryset(self):
-        return selectors.job_posting_list(user=self.request.user)
+        return selectors.job_posting_list(user=request_user(self.request))
 
     def perform_create(self, serializer):
-        serializer.instance = services.job_posting_create(user=self.request.user, data=serializer.validated_data)
+        serializer.instance = services.job_posting_create(
+            user=request_user(self.request), data=serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.job_posting_update(
@@ -59,7 +62,7 @@ class ResumeViewSet(viewsets.GenericViewSet):
     serializer_class = ResumeSerializer
 
     def _get_own(self):
-        resume = selectors.resume_get(user=self.request.user)
+        resume = selectors.resume_get(user=request_user(self.request))
         if resume is None:
             raise NotFoundError("You have no résumé yet.")
         return resume
@@ -131,7 +134,7 @@ class SessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(AttemptSerializer(attempts, many=True).data)
 
     def get_queryset(self):
-        return selectors.session_list(user=self.request.user)
+        return selectors.session_list(user=request_user(self.request))
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
     @problem_codes(NOT_FOUND)

@@ -14,7 +14,8 @@ from django.conf import settings
 from llm.errors import LLMError, LLMErrorCode
 
 _lock = threading.Lock()
-_cache: OrderedDict[tuple, list[openai.OpenAI | None]] = OrderedDict()
+# (key, base URL, read timeout, connect timeout, SDK retries) -> a client per shard
+_cache: OrderedDict[tuple[str, str | None, float, float, int], list[openai.OpenAI | None]] = OrderedDict()
 
 # Clients per key, each thread always on the same one. httpcore hands a request a connection by
 # scanning every connection of the pool, twice per request: with a worker's 200 threads on one

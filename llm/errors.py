@@ -11,7 +11,9 @@ import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+import httpx2
 import openai
 import pydantic
 
@@ -110,7 +112,7 @@ class LLMError(Exception):
         return f"LLMError({self.code}, cause={self.cause!r}, request_id={self.provider_request_id!r})"
 
 
-def _retry_after(response) -> float | None:
+def _retry_after(response: httpx2.Response | None) -> float | None:
     if response is None:
         return None
     for header in ("retry-after-ms", "retry-after"):
@@ -148,7 +150,7 @@ def classify(exc: BaseException) -> LLMError:
     request_id = getattr(exc, "request_id", None)
     response = getattr(exc, "response", None)
 
-    def make(code: LLMErrorCode, **kw) -> LLMError:
+    def make(code: LLMErrorCode, **kw: Any) -> LLMError:
         return LLMError(code, cause=cause, provider_request_id=request_id, **kw)
 
     # Order matters: APITimeoutError is a subclass of APIConnectionError.

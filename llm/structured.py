@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 import openai
 import pydantic
 from django.conf import settings
+from openai.types.chat import ChatCompletionMessage
 
 from llm import metrics
 from llm.client import Credentials, get_client, service_credentials
@@ -66,7 +67,7 @@ def storable(value: Any) -> Any:
     return value
 
 
-def request_arguments(*, messages: list[dict], schema: type[pydantic.BaseModel], mode: str) -> dict[str, Any]:
+def request_arguments(*, messages: list[dict[str, Any]], schema: type[pydantic.BaseModel], mode: str) -> dict[str, Any]:
     """The chat-completions arguments that ask for ``schema`` in ``mode`` (pure; tested as such)."""
     name = schema.__name__
     if mode == "json_schema":
@@ -109,14 +110,16 @@ def request_arguments(*, messages: list[dict], schema: type[pydantic.BaseModel],
     raise ValueError(f"unknown structured-output mode {mode!r}; one of: {', '.join(MODES)}")
 
 
-def _answer_text(message, mode: str) -> str | None:
+def _answer_text(message: ChatCompletionMessage, mode: str) -> str | None:
     if mode == "tools" and message.tool_calls:
-        return message.tool_calls[0].function.arguments
+        call = message.tool_calls[0]
+        # Only a function call answers the forced function call; a custom tool call is invalid output.
+        return call.function.arguments if call.type == "function" else None
     return message.content
 
 
 def _call_once(
-    *, client: openai.OpenAI, model: str, messages: list[dict], schema: type[T], mode: str, key_kind: str
+    *, client: openai.OpenAI, model: str, messages: list[dict[str, Any]], schema: type[T], mode: str, key_kind: str
 ) -> StructuredResult[T]:
     started = time.monotonic()
     try:
@@ -185,7 +188,7 @@ def _call_once(
 
 def complete_structured(
     *,
-    messages: list[dict],
+    messages: list[dict[str, Any]],
     schema: type[T],
     credentials: Credentials | None = None,
     check: Callable[[T], None] | None = None,

@@ -5,22 +5,26 @@ changes again. The one write is the retry action, which asks ``operation_retry``
 registered retry, with the original endpoint's checks - for a *new* operation.
 """
 
+from __future__ import annotations
+
 import json
 import re
 import uuid
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from common.admin import UUIDSearchMixin, admin_link, short_id
+from common.admin import UUIDSearchMixin, admin_link, fieldset_fields, short_id
 from common.exceptions import ApplicationError
 from operations.models import Operation
 from operations.services import operation_retry
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     Operation.Status.PENDING: "#6c757d",
     Operation.Status.PROCESSING: "#0d6efd",
     Operation.Status.COMPLETED: "#198754",
@@ -49,7 +53,7 @@ def human_duration(delta: timedelta) -> str:
 
 
 @admin.register(Operation)
-class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
+class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin[Operation]):
     list_display = [
         "short",
         "operation_type",
@@ -106,24 +110,26 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    readonly_fields = fieldset_fields(fieldsets)
 
     # Read-only. has_change_permission(request) without an object stays Django's check
     # (operations.change_operation): it is what the retry action requires. For one operation
     # it is False, so the change page is a view without a form and nothing can be saved
     # (saving would at least bump updated_at of a finished operation).
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Operation | None = None) -> bool:
         if obj is not None:
             return False
         return super().has_change_permission(request)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Operation | None = None) -> bool:
         return False
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Operation], search_term: str
+    ) -> tuple[QuerySet[Operation], bool]:
         term = search_term.strip().lower()
         if SHORT_ID.fullmatch(term):
             # UUIDs order as their hex digits (PostgreSQL's uuid, SQLite's char(32)): a prefix
@@ -134,11 +140,11 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="id", ordering="id")
-    def short(self, obj):
+    def short(self, obj: Operation) -> str:
         return short_id(obj.pk)
 
     @admin.display(description="status", ordering="status")
-    def status_badge(self, obj):
+    def status_badge(self, obj: Operation) -> str:
         return format_html(
             '<span style="background:{};color:#fff;padding:2px 8px;border-radius:8px;white-space:nowrap">{}</span>',
             STATUS_COLOURS.get(obj.status, "#6c757d"),
@@ -146,15 +152,15 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
         )
 
     @admin.display(description="user", ordering="user__email")
-    def user_email(self, obj):
+    def user_email(self, obj: Operation) -> str:
         return obj.user.email
 
     @admin.display(description="user")
-    def user_link(self, obj):
+    def user_link(self, obj: Operation) -> str:
         return admin_link(obj.user)
 
     @admin.display(description="session")
-    def session_link(self, obj):
+    def session_link(self, obj: Operation) -> str:
         # Built from session_id alone: the list needs no join with sessions.
         if obj.session_id is None:
             return "-"
@@ -162,7 +168,7 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, short_id(obj.session_id))
 
     @admin.display(description="duration")
-    def duration(self, obj):
+    def duration(self, obj: Operation) -> str:
         if obj.started_at is None:
             if obj.is_finished:
                 return "-"
@@ -172,14 +178,14 @@ class OperationAdmin(UUIDSearchMixin, admin.ModelAdmin):
         return human_duration(obj.finished_at - obj.started_at)
 
     @admin.display(description="result")
-    def result_pretty(self, obj):
+    def result_pretty(self, obj: Operation) -> str:
         if obj.result is None:
             return "-"
         text = json.dumps(obj.result, indent=2, sort_keys=True, ensure_ascii=False)
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', text)
 
     @admin.action(description="Retry selected failed operations", permissions=["change"])
-    def retry_failed(self, request, queryset):
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[Operation]) -> None:
         """A new operation per failed operation, through its type's service and the API's checks."""
         operations = list(queryset.select_related("user").order_by("created_at")[: RETRY_BATCH_MAX + 1])
         if len(operations) > RETRY_BATCH_MAX:

@@ -8,10 +8,12 @@ Each process exports its own: the web at ``/metrics``, a worker on CELERY_METRIC
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client import Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 OPERATIONS_CREATED = Counter("operations_created_total", "Operations created (accepted requests).", ["operation_type"])
@@ -45,7 +47,7 @@ QUEUE_WAIT = Histogram(
 class UnfinishedOperationsCollector(Collector):
     """Current pending/processing counts and the age of the oldest, per type (one indexed query)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         count = GaugeMetricFamily(
             "operations_unfinished", "Operations pending or processing now.", labels=["operation_type", "status"]
         )
@@ -64,10 +66,10 @@ class UnfinishedOperationsCollector(Collector):
             .annotate(n=Count("id"), first=Min("created_at"))
             .order_by()
         )
-        seen = set()
+        seen: set[tuple[str, str]] = set()
         for row in rows:
             labels = [row["operation_type"], row["status"]]
-            seen.add(tuple(labels))
+            seen.add((row["operation_type"], row["status"]))
             count.add_metric(labels, row["n"])
             oldest.add_metric(labels, (now - row["first"]).total_seconds())
         for op_type in registry.names():

@@ -5,12 +5,16 @@ waiter is woken exactly when the new status is visible. On other databases (the 
 SQLite default) nothing is published and waiters fall back to polling.
 """
 
+from __future__ import annotations
+
+import uuid
+
 from django.db import connection
 
 CHANNEL = "operation_status"
 
 
-def notify_status(*, operation_id, status: str) -> None:
+def notify_status(*, operation_id: uuid.UUID | str, status: str) -> None:
     """Queue a notification in the current transaction (call it inside ``transaction.atomic``)."""
     if connection.vendor != "postgresql":
         return

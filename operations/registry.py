@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.utils.encoders import JSONEncoder
 
 if TYPE_CHECKING:  # typing only: the model module imports this one
-    from rest_framework.serializers import BaseSerializer
+    from rest_framework.serializers import Serializer
 
     from operations.models import Operation
 
@@ -43,7 +43,7 @@ class OperationType:
     retry: Callable[[Operation], tuple[Operation, bool]]
     #: Serializes the domain object a completed run produced into ``Operation.result``; also
     #: documents ``result`` in the OpenAPI schema.
-    result_serializer: type[BaseSerializer]
+    result_serializer: type[Serializer[Any]]
     #: A short human label (admin).
     label: str = ""
     #: Error codes of this type that asking again cannot cure (409 OPERATION_NOT_RETRYABLE).
@@ -55,7 +55,8 @@ class OperationType:
 
     def serialize_result(self, instance: Any) -> dict[str, Any]:
         """The result exactly as the API renders it (JSON-safe: UUIDs and datetimes as strings)."""
-        return json.loads(json.dumps(self.result_serializer(instance).data, cls=JSONEncoder))
+        result: dict[str, Any] = json.loads(json.dumps(self.result_serializer(instance).data, cls=JSONEncoder))
+        return result
 
 
 _types: dict[str, OperationType] = {}

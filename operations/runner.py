@@ -33,10 +33,12 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
+from celery import Task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
@@ -71,8 +73,8 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 @contextmanager
-def log_context(*, operation_id: str, task_id: str | None, attempt: int):
-    tokens = [
+def log_context(*, operation_id: str, task_id: str | None, attempt: int) -> Iterator[None]:
+    tokens: list[tuple[ContextVar[Any], Token[Any]]] = [
         (context.operation_id, context.operation_id.set(operation_id)),
         (context.task_id, context.task_id.set(task_id)),
         (context.attempt, context.attempt.set(attempt)),
@@ -96,6 +98,7 @@ def retry_delay(*, retries: int, error: LLMError, operation: Operation) -> float
     delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
     if error.retry_after is not None:
         delay = max(delay, error.retry_after)
+    assert operation.started_at is not None  # set by the claim
     elapsed = (timezone.now() - operation.started_at).total_seconds()
     if elapsed + delay + settings.OPENAI_TIMEOUT_SECONDS > settings.OPERATION_DEADLINE_SECONDS:
         return None
@@ -136,7 +139,7 @@ def release_connection() -> None:
 
 
 def run_operation(
-    task,
+    task: Task[Any, Any],
     *,
     operation_id: str,
     attempt: int | None,

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import uuid
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -11,10 +14,11 @@ def operation_list(*, user: User) -> QuerySet[Operation]:
     return Operation.objects.filter(user=user)
 
 
-def operation_row(*, user, operation_id) -> dict | None:
+def operation_row(*, user: User, operation_id: object) -> dict[str, Any] | None:
     """One of the user's operations as a row of the API's fields (None: unknown, not theirs, or not a UUID)."""
     try:
-        operation_id = uuid.UUID(str(operation_id))
+        pk = uuid.UUID(str(operation_id))
     except ValueError:
         return None
-    return Operation.objects.filter(pk=operation_id, user_id=user.pk).values(*FIELDS).first()
+    row: dict[str, Any] | None = Operation.objects.filter(pk=pk, user_id=user.pk).values(*FIELDS).first()
+    return row

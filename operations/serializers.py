@@ -95,7 +95,7 @@ class OperationTypeField(serializers.CharField):
 
 
 @extend_schema_serializer(examples=operation_examples())
-class OperationSerializer(serializers.ModelSerializer):
+class OperationSerializer(serializers.ModelSerializer[Operation]):
     """A long-running piece of work: pending -> processing -> completed | failed, or cancelled."""
 
     operation_type = OperationTypeField(read_only=True)

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import KombuError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from accounts.models import User
 from common.exceptions import ConflictError, ProblemCode
 from operations import metrics, registry
 from operations.models import Operation
@@ -52,7 +53,11 @@ BROKER_ERRORS = (KombuError, BrokerOperationalError, OSError, TimeoutError)
 
 
 def operation_get_or_create_inflight(
-    *, user, session, operation_type: str, params: dict[str, Any] | None = None
+    *,
+    user: User,
+    session: Any,  # an interviews.InterviewSession (operations imports no app whose work it tracks)
+    operation_type: str,
+    params: dict[str, Any] | None = None,
 ) -> tuple[Operation, bool]:
     """The session's pending/processing operation of this type, or a new pending one.
 
@@ -141,7 +146,9 @@ SELECT claimed.*, pg_notify(%(channel)s, claimed.id::text || ':' || %(processing
 """
 
 
-def _claim_postgresql(operation_id, attempt: int | None, now, lease) -> Operation | None:
+def _claim_postgresql(
+    operation_id: uuid.UUID | str, attempt: int | None, now: datetime, lease: datetime
+) -> Operation | None:
     try:
         pk = uuid.UUID(str(operation_id))
     except ValueError:
@@ -160,7 +167,9 @@ def _claim_postgresql(operation_id, attempt: int | None, now, lease) -> Operatio
     return next(iter(Operation.objects.raw(sql, params)), None)
 
 
-def _claim_portable(operation_id, attempt: int | None, now, lease) -> Operation | None:
+def _claim_portable(
+    operation_id: uuid.UUID | str, attempt: int | None, now: datetime, lease: datetime
+) -> Operation | None:
     rows = Operation.objects.filter(pk=operation_id)
     if attempt is None:
         rows = rows.filter(status=Status.PENDING)
@@ -182,7 +191,7 @@ def operation_extend_lease(*, operation: Operation, seconds: float) -> bool:
     return bool(_held(operation).update(lease_expires_at=now + timedelta(seconds=seconds), updated_at=now))
 
 
-def _held(operation: Operation):
+def _held(operation: Operation) -> QuerySet[Operation]:
     return Operation.objects.filter(pk=operation.pk, status=Status.PROCESSING, attempts=operation.attempts)
 
 

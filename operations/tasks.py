@@ -4,7 +4,7 @@ from operations.recovery import operations_recover
 
 
 @shared_task(name="operations.tasks.recover_operations_task", ignore_result=True, acks_late=False)
-def recover_operations_task() -> dict:
+def recover_operations_task() -> dict[str, int]:
     """Periodic (celery beat): re-dispatch stuck operations, fail the ones that keep dying."""
     result = operations_recover()
     return {

@@ -1,5 +1,10 @@
-import json
+from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -7,8 +12,11 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import User
+from accounts.requests import request_user
 from common.authentication import JWTAuthentication
 from common.exceptions import VALIDATION_ERROR, NotFoundError
 from common.schema import problem_codes
@@ -21,28 +29,30 @@ from operations.waiting import MAX_WAIT_SECONDS, RETRY_AFTER_SECONDS, STREAM_TIC
 
 __all__ = ["MAX_WAIT_SECONDS", "RETRY_AFTER_SECONDS", "OperationViewSet", "accepted", "accepted_schema"]
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 class StreamTicketAuthentication(BaseAuthentication):
     """``?ticket=`` from ``POST /operations/{id}/stream-ticket``, on that operation's ``/events`` only
     (a browser's EventSource cannot send Authorization). Used by the ``events`` action alone.
     A ticket given decides, whatever else the request carries: an invalid one is a 401."""
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
         ticket = request.query_params.get("ticket")
         if ticket is None:
             return None  # the bearer token decides
-        view = request.parser_context.get("view")
+        view = (request.parser_context or {}).get("view")
         operation_id = waiting._operation_id(str(getattr(view, "kwargs", {}).get("pk", ""))) or ""
         try:
             return waiting.user_from_ticket(ticket, operation_id), None
         except waiting.UnauthorizedError as exc:
             raise AuthenticationFailed(exc.detail) from None
 
-    def authenticate_header(self, request):
+    def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
 
 
-class StreamTicketSerializer(serializers.Serializer):
+class StreamTicketSerializer(serializers.Serializer[dict[str, Any]]):
     ticket = serializers.CharField(help_text="Pass as `?ticket=` to this operation's `/events`; nowhere else.")
     expires_in = serializers.IntegerField(help_text="Seconds it stays valid (an EventSource may reconnect meanwhile).")
 
@@ -67,11 +77,14 @@ class EventStreamRenderer(BaseRenderer):
     format = "sse"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         response = (renderer_context or {}).get("response")
         if response is not None and response.status_code >= 400:
             return json.dumps(data).encode()  # problem details (their content type is set)
-        return data  # the view renders the event itself
+        event: bytes = data  # the view renders the event itself
+        return event
 
 
 # The 202 answer of every endpoint that starts work (generate-feedback, generate-question, retry).
@@ -100,7 +113,7 @@ def registry_request_codes() -> tuple[str, ...]:
     return tuple(dict.fromkeys(code for t in registry.all_types() for code in t.request_codes))
 
 
-def accepted_schema(description: str, *, request=None):
+def accepted_schema(description: str, *, request: Any = None) -> Callable[[F], F]:
     """``@extend_schema`` of an endpoint that answers 202 with an operation."""
     return extend_schema(
         request=request,
@@ -109,20 +122,20 @@ def accepted_schema(description: str, *, request=None):
     )
 
 
-def accepted(operation) -> Response:
+def accepted(operation: Operation) -> Response:
     """202 with the operation, where to poll it and when."""
     headers = {"Location": f"/api/v1/operations/{operation.id}", "Retry-After": str(RETRY_AFTER_SECONDS)}
     return Response(operation_data(operation), status=status.HTTP_202_ACCEPTED, headers=headers)
 
 
-class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Operation]):
     """The caller's operations, newest first; poll one by id until it is finished."""
 
     serializer_class = OperationSerializer
     filterset_class = OperationFilter
 
-    def get_queryset(self):
-        return selectors.operation_list(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Operation]:
+        return selectors.operation_list(user=request_user(self.request))
 
     @extend_schema(
         description="Poll one of your operations until `status` is `completed` (`result` holds the "
@@ -151,11 +164,11 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         ],
     )
     @problem_codes(VALIDATION_ERROR)
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
         parse_wait(request.query_params.get("wait"))  # validated here too; waiting needs ASGI
         # The poll, the request an SPA sends most: one query for the row, no filter set, no
         # serializer fields built per request.
-        row = selectors.operation_row(user=request.user, operation_id=pk)
+        row = selectors.operation_row(user=request_user(request), operation_id=pk)
         if row is None:
             raise NotFoundError()
         headers = {} if row["status"] in Operation.FINISHED else {"Retry-After": str(RETRY_AFTER_SECONDS)}
@@ -194,12 +207,12 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         filterset_class=None,
         authentication_classes=[StreamTicketAuthentication, JWTAuthentication],
     )
-    def events(self, request, pk=None):
+    def events(self, request: Request, pk: str | None = None) -> Response:
         return Response(waiting.event_bytes(self.get_object()))
 
     @extend_schema(request=None, responses={201: StreamTicketSerializer})
     @action(detail=True, methods=["post"], url_path="stream-ticket", filterset_class=None)
-    def stream_ticket(self, request, pk=None):
+    def stream_ticket(self, request: Request, pk: str | None = None) -> Response:
         """A short-lived credential for this operation's `/events` (a browser's `EventSource` cannot send
         `Authorization`): `?ticket=`, valid for 60 s, on that path of this operation only."""
         ticket = waiting.stream_ticket_issue(operation=self.get_object())
@@ -214,7 +227,7 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @problem_codes(OPERATION_NOT_FAILED, OPERATION_NOT_RETRYABLE, more=registry_request_codes)
     @action(detail=True, methods=["post"], filterset_class=None)
-    def retry(self, request, pk=None):
+    def retry(self, request: Request, pk: str | None = None) -> Response:
         """Ask again for what a failed operation did not produce.
 
         Goes through the same checks as the endpoint that created it, so it answers that
@@ -228,7 +241,7 @@ class OperationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(request=None, responses={200: OperationSerializer})
     @problem_codes(OPERATION_ALREADY_FINISHED)
     @action(detail=True, methods=["post"], filterset_class=None)
-    def cancel(self, request, pk=None):
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Cancel a pending or processing operation: it ends `cancelled` and stores nothing.
 
         A model call already under way is not interrupted; its answer is discarded. A

@@ -25,19 +25,22 @@ these requests before the view and serves them asynchronously.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import re
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import psycopg
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core import signing
 from django.db import connection
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
@@ -58,6 +61,9 @@ from operations.models import Operation
 from operations.notify import CHANNEL
 from operations.serializers import FIELDS, operation_data
 
+if TYPE_CHECKING:
+    from common.middleware import GetResponse
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 2
@@ -70,6 +76,10 @@ SSE_HEARTBEAT_SECONDS = 15
 STREAM_TICKET_SECONDS = 60
 _TICKET_SALT = "operations.stream-ticket"
 WAITING_PATH = re.compile(r"^/api/v1/operations/(?P<id>[^/]+)(?P<events>/events)?$")
+_WAIT_INVALID = f"wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}."
+
+# An operation as a row of the API's fields (and its user_id): what waiters read and serialize.
+Row = dict[str, Any]
 
 
 def parse_wait(raw: str | None) -> int:
@@ -81,14 +91,18 @@ def parse_wait(raw: str | None) -> int:
     except ValueError:
         wait = -1
     if not 0 <= wait <= MAX_WAIT_SECONDS:
-        raise ValidationError({"wait": [f"wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}."]})
+        raise ValidationError({"wait": [_WAIT_INVALID]})
     return wait
 
 
 # The hub: one LISTEN connection per process, fanned out to in-process waiters -------------
 
 
-_UNREAD = object()
+class _Unread(enum.Enum):
+    UNREAD = enum.auto()
+
+
+_UNREAD: Final = _Unread.UNREAD  # the hub did not read the row: the waiter reads it itself
 
 
 class Waiter:
@@ -99,9 +113,9 @@ class Waiter:
     def __init__(self, user_id: str) -> None:
         self.event = asyncio.Event()
         self.user_id = user_id
-        self.fresh: dict | object | None = _UNREAD  # a row, None (gone), or _UNREAD (read it yourself)
+        self.fresh: Row | Literal[_Unread.UNREAD] | None = _UNREAD  # a row, None (gone), or _UNREAD
 
-    def take(self):
+    def take(self) -> Row | Literal[_Unread.UNREAD] | None:
         fresh, self.fresh = self.fresh, _UNREAD
         return fresh
 
@@ -117,10 +131,10 @@ class StatusHub:
     def __init__(self) -> None:
         self._waiters: dict[str, set[Waiter]] = defaultdict(set)
         self._per_user: Counter[str] = Counter()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._marked: set[str] = set()
-        self._reader: asyncio.Task | None = None
+        self._reader: asyncio.Task[None] | None = None
         self.listening = False
 
     @property
@@ -141,7 +155,7 @@ class StatusHub:
         return self.waiting < settings.WAIT_MAX_PER_PROCESS and self._per_user[user_id] < settings.WAIT_MAX_PER_USER
 
     @contextmanager
-    def subscribe(self, operation_id: str, user_id: str):
+    def subscribe(self, operation_id: str, user_id: str) -> Iterator[Waiter]:
         self._ensure_running()
         waiter = Waiter(user_id)
         self._waiters[operation_id].add(waiter)
@@ -158,7 +172,7 @@ class StatusHub:
                 if not waiters:
                     del self._waiters[operation_id]
 
-    def _wake(self, operation_ids) -> None:
+    def _wake(self, operation_ids: Iterable[str]) -> None:
         self._marked.update(i for i in operation_ids if i in self._waiters)
         if self._marked and (self._reader is None or self._reader.done()):
             self._reader = asyncio.get_running_loop().create_task(self._read_marked(), name="operation-status-reads")
@@ -185,7 +199,7 @@ class StatusHub:
                     waiter.event.set()
 
     @staticmethod
-    def _conninfo() -> dict:
+    def _conninfo() -> dict[str, Any]:
         """Django's own connection parameters (sslmode, options, ... included), for an async connection."""
         params = connection.get_connection_params()
         for sync_only in ("cursor_factory", "context"):
@@ -231,10 +245,10 @@ class UnauthorizedError(Exception):
 _jwt = JWTAuthentication()
 
 
-def _user_id_from_bearer_sync(request) -> str:
+def _user_id_from_bearer_sync(request: HttpRequest) -> str:
     """The same check as every REST endpoint (DRF's header parsing, simplejwt, token version)."""
     try:
-        header = _jwt.get_header(request)
+        header = _jwt.get_header(request)  # type: ignore[arg-type]  # reads only META, which Django's request has
         if header is None:
             raise UnauthorizedError(NOT_AUTHENTICATED, "Authentication credentials were not provided.")
         raw = _jwt.get_raw_token(header)
@@ -257,7 +271,8 @@ def user_from_ticket(ticket: str, operation_id: str) -> User:
         raise UnauthorizedError(INVALID_TOKEN, "The stream ticket is invalid or has expired.") from None
     if not isinstance(data, dict) or data.get("op") != operation_id:
         raise UnauthorizedError(INVALID_TOKEN, "The stream ticket is invalid or has expired.")
-    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    user_id = data.get("u")
+    user = User.objects.filter(pk=user_id, is_active=True).first() if isinstance(user_id, str) else None
     if user is None or user.token_version != data.get(TOKEN_VERSION_CLAIM):
         raise UnauthorizedError(INVALID_TOKEN, "The stream ticket is invalid or has expired.")
     return user
@@ -281,15 +296,16 @@ def stream_ticket_issue(*, operation: Operation) -> str:
 ROW_FIELDS = (*FIELDS, "user_id")
 
 
-def _read_sync(operation_id: str, user_id: str) -> dict | None:
+def _read_sync(operation_id: str, user_id: str) -> Row | None:
     """The user's operation as a row of the API's fields, or None."""
     try:
-        return Operation.objects.filter(pk=operation_id, user_id=user_id).values(*ROW_FIELDS).first()
+        row: Row | None = Operation.objects.filter(pk=operation_id, user_id=user_id).values(*ROW_FIELDS).first()
+        return row
     finally:
         connection.close()  # back to the pool: a waiting client holds no connection
 
 
-def _read_many_sync(operation_ids: list[str]) -> dict[str, dict]:
+def _read_many_sync(operation_ids: list[str]) -> dict[str, Row]:
     """These operations' rows by id, in one query (whoever's they are: the hub checks each waiter's)."""
     try:
         return {str(row["id"]): row for row in Operation.objects.filter(pk__in=operation_ids).values(*ROW_FIELDS)}
@@ -307,7 +323,14 @@ _user_from_ticket = sync_to_async(_user_id_from_ticket_sync, thread_sensitive=Fa
 # Responses -------------------------------------------------------------------------------
 
 
-def _problem(status: int, code: str, detail: str, *, errors=None, headers=None) -> JsonResponse:
+def _problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JsonResponse:
     return JsonResponse(
         problem(status, code, detail, errors=errors),
         status=status,
@@ -336,15 +359,16 @@ def _not_found() -> JsonResponse:
 _FINISHED = frozenset(Operation.FINISHED)
 
 
-def _finished(row: dict) -> bool:
+def _finished(row: Row) -> bool:
     return row["status"] in _FINISHED
 
 
-def _serialize(row: dict) -> bytes:
-    return JSONRenderer().render(operation_data(row))
+def _serialize(row: Row) -> bytes:
+    body: bytes = JSONRenderer().render(operation_data(row))
+    return body
 
 
-def _operation_response(operation: dict) -> HttpResponse:
+def _operation_response(operation: Row) -> HttpResponse:
     response = HttpResponse(_serialize(operation), content_type="application/json")
     if not _finished(operation):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -359,7 +383,7 @@ def _operation_id(raw: str) -> str | None:
         return None
 
 
-async def _next_change(operation: dict, operation_id: str, waiter: Waiter, deadline: float) -> dict | None:
+async def _next_change(operation: Row, operation_id: str, waiter: Waiter, deadline: float) -> Row | None:
     """Wait until the status differs from ``operation``'s or the deadline; None if gone.
 
     With the listener up, only a notification (or the deadline) wakes the waiter, usually with
@@ -389,7 +413,7 @@ async def _next_change(operation: dict, operation_id: str, waiter: Waiter, deadl
         operation = fresh
 
 
-def is_waiting_request(scope) -> bool:
+def is_waiting_request(scope: Mapping[str, Any]) -> bool:
     """An ASGI request this module serves: GET/HEAD of an operation's ``/events``, or of the
     operation with ``wait=`` in the query (config/asgi.py routes these to a handler that holds
     no thread per request)."""
@@ -409,18 +433,18 @@ class WaitingMiddleware:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
             markcoroutinefunction(self)
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if not self.is_async:
             return self.get_response(request)
         return self._acall(request)
 
-    async def _acall(self, request):
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         if request.method in ("GET", "HEAD"):
             match = WAITING_PATH.match(request.path_info)
             if match is not None:
@@ -428,10 +452,10 @@ class WaitingMiddleware:
                     return await operation_events(request, match["id"])
                 if "wait" in request.GET:
                     return await long_poll(request, match["id"])
-        return await self.get_response(request)
+        return await cast(Awaitable[HttpResponseBase], self.get_response(request))
 
 
-async def long_poll(request, raw_id: str) -> HttpResponse:
+async def long_poll(request: HttpRequest, raw_id: str) -> HttpResponse:
     """Authenticated exactly as the plain GET (401 / 404 NOT_FOUND), then wait for a change."""
     try:
         user_id = await _user_from_bearer(request)
@@ -439,8 +463,8 @@ async def long_poll(request, raw_id: str) -> HttpResponse:
         return _unauthorized(exc)
     try:
         wait = parse_wait(request.GET.get("wait"))
-    except ValidationError as exc:
-        detail = str(exc.detail["wait"][0])
+    except ValidationError:
+        detail = _WAIT_INVALID
         return _problem(400, VALIDATION_ERROR, detail, errors=[{"field": "wait", "message": detail}])
     operation_id = _operation_id(raw_id)
     if operation_id is None:
@@ -465,7 +489,7 @@ async def long_poll(request, raw_id: str) -> HttpResponse:
 # The stream ---------------------------------------------------------------------------------
 
 
-async def operation_events(request, pk: str) -> HttpResponse:
+async def operation_events(request: HttpRequest, pk: str) -> HttpResponseBase:
     """``GET /operations/{id}/events``: Server-Sent Events, with a bearer token or ``?ticket=``."""
     operation_id = _operation_id(pk)
     try:
@@ -492,14 +516,13 @@ async def operation_events(request, pk: str) -> HttpResponse:
     )
 
 
-def _event(operation: dict, *, retry: bool = False) -> bytes:
+def _event(operation: Row, *, retry: bool = False) -> bytes:
     head = f"retry: {RETRY_AFTER_SECONDS * 1000}\n".encode() if retry else b""
-    return (
-        head + b"event: operation\nid: " + operation["status"].encode() + b"\ndata: " + _serialize(operation) + b"\n\n"
-    )
+    status: str = operation["status"]
+    return head + b"event: operation\nid: " + status.encode() + b"\ndata: " + _serialize(operation) + b"\n\n"
 
 
-async def _stream(operation: dict, operation_id: str, user_id: str):
+async def _stream(operation: Row, operation_id: str, user_id: str) -> AsyncIterator[bytes]:
     with hub.subscribe(operation_id, user_id) as waiter:
         metrics.WAITERS.inc()
         try:

@@ -46,8 +46,8 @@ NPM = shutil.which("npm")
 def node_ok() -> bool:
     if NODE is None or NPM is None:
         return False
-    version = subprocess.run([NODE, "--version"], capture_output=True, text=True)  # noqa: S603 - fixed argv
-    version = version.stdout.strip().lstrip("v")
+    run = subprocess.run([NODE, "--version"], capture_output=True, text=True)  # noqa: S603 - fixed argv
+    version = run.stdout.strip().lstrip("v")
     major, minor, *_ = (int(part) for part in [*version.split("."), "0", "0"])
     return (major, minor) >= (20, 19)
 
@@ -61,6 +61,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 0
+    assert NPM is not None  # node_ok() found it
     wanted = source_hash()
     if STAMP.is_file() and STAMP.read_text().strip() == wanted:
         print("web client: up to date (web/dist)")

@@ -13,7 +13,7 @@ from operations.models import Operation
 PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -27,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class JobPostingFactory(factory.django.DjangoModelFactory):
+class JobPostingFactory(factory.django.DjangoModelFactory[JobPosting]):
     class Meta:
         model = JobPosting
 
@@ -39,7 +39,7 @@ class JobPostingFactory(factory.django.DjangoModelFactory):
     tech_stack = factory.LazyFunction(lambda: ["Python", "Django", "PostgreSQL"])
 
 
-class ResumeFactory(factory.django.DjangoModelFactory):
+class ResumeFactory(factory.django.DjangoModelFactory[Resume]):
     class Meta:
         model = Resume
 
@@ -47,7 +47,7 @@ class ResumeFactory(factory.django.DjangoModelFactory):
     content = "Eight years of Python; built payment APIs with Django and PostgreSQL."
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
+class SessionFactory(factory.django.DjangoModelFactory[InterviewSession]):
     class Meta:
         model = InterviewSession
 
@@ -62,7 +62,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
         paused = factory.Trait(status=InterviewSession.Status.PAUSED)
 
 
-class QuestionFactory(factory.django.DjangoModelFactory):
+class QuestionFactory(factory.django.DjangoModelFactory[SessionMessage]):
     class Meta:
         model = SessionMessage
 
@@ -74,7 +74,7 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     is_open = True
 
 
-class AnswerFactory(factory.django.DjangoModelFactory):
+class AnswerFactory(factory.django.DjangoModelFactory[SessionMessage]):
     class Meta:
         model = SessionMessage
 
@@ -92,7 +92,7 @@ class AnswerFactory(factory.django.DjangoModelFactory):
 
 def completed_session_with_answers(*, user=None, pairs: int = 2, **kwargs) -> InterviewSession:
     """A completed session with `pairs` question/answer pairs, ready for feedback."""
-    session = SessionFactory(user=user or UserFactory(), **kwargs)
+    session = SessionFactory.create(user=user or UserFactory.create(), **kwargs)
     for _ in range(pairs):
         QuestionFactory(session=session)
         AnswerFactory(session=session)
@@ -103,7 +103,7 @@ def completed_session_with_answers(*, user=None, pairs: int = 2, **kwargs) -> In
     return session
 
 
-class OperationFactory(factory.django.DjangoModelFactory):
+class OperationFactory(factory.django.DjangoModelFactory[Operation]):
     """An Operation row written straight to the database (tests of the read-only polling API).
 
     Pending by default; the traits give the other lifecycle states with the fields the
@@ -146,7 +146,7 @@ class OperationFactory(factory.django.DjangoModelFactory):
         )
 
 
-class FeedbackFactory(factory.django.DjangoModelFactory):
+class FeedbackFactory(factory.django.DjangoModelFactory[InterviewFeedback]):
     """Stored feedback for a completed session (80, 85, 80, 85 -> overall 83, rounded half up)."""
 
     class Meta:

@@ -138,7 +138,7 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def push(self, *replies: Reply) -> None:
         with self._lock:
@@ -234,6 +234,7 @@ class FakeOpenAI:
                     fake.calls.append({"path": self.path, "headers": headers, "body": None})
                     rejected = headers.get("authorization", "").removeprefix("Bearer ") in fake.rejected_keys
                     status = 401 if rejected else fake.models_status
+                body: dict[str, Any]
                 if status == 200:
                     body = {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "fake"}]}
                 else:

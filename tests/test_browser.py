@@ -107,7 +107,8 @@ def stack(django_db_setup, django_db_blocker, fake_openai_server):
             process.stop()
 
 
-def playwright(base_url: str, screens: Path) -> subprocess.CompletedProcess:
+def playwright(base_url: str, screens: Path) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None  # the test fails before this without it
     screens.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,

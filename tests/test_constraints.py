@@ -36,7 +36,7 @@ SCORES = (
 
 
 def feedback_for(session: InterviewSession, **overrides) -> InterviewFeedback:
-    return FeedbackFactory(session=session, **overrides)
+    return FeedbackFactory.create(session=session, **overrides)
 
 
 def assert_rejected(create, model, *, constraint: str | None = None) -> None:

@@ -4,6 +4,8 @@ The matrix runs every id-bearing endpoint as user B against user A's rows, and c
 that B learns nothing and changes nothing.
 """
 
+from typing import Any
+
 import pytest
 
 from interviews.models import Resume
@@ -34,7 +36,7 @@ VALID_POSTING = {
 }
 
 # (method, path template, body): {id} is the id of the resource the template is about.
-ENDPOINTS = {
+ENDPOINTS: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {
     "job_posting": [
         ("get", "/api/v1/job-postings/{id}", None),
         ("put", "/api/v1/job-postings/{id}", VALID_POSTING),

@@ -41,13 +41,16 @@ def run(args: argparse.Namespace, stack: Stack, data: Data, operations: list, co
             web, port = stack.start_uvicorn(a.web_workers)
         else:
             web, port = stack.start_gunicorn(a.web_workers, a.gunicorn_threads)
-        command = " ".join(Path(x).name if i == 0 else x for i, x in enumerate(web.proc.args))
+        argv: list[str] = web.proc.args  # type: ignore[assignment]  # Popen types args as any command form
+        command = " ".join(Path(x).name if i == 0 else x for i, x in enumerate(argv))
         config[kind] = re.sub(r"(--port |127\.0\.0\.1:)\d+", r"\g<1>PORT", command)
         measure = functools.partial(step, a, stack, data, server=name, web=web, port=port)
         try:
             for key in ("feedback", "question"):
                 for c in a.concurrency:
-                    items = data.take_sessions(sessions_per_step(a), ENDPOINTS[key].sessions)
+                    sessions_kind = ENDPOINTS[key].sessions
+                    assert sessions_kind is not None  # both take sessions
+                    items = data.take_sessions(sessions_per_step(a), sessions_kind)
                     steps.append(measure(endpoint=key, concurrency=c, items=items))
             for c in a.concurrency:
                 steps.append(measure(endpoint="operation", concurrency=c, items=operations))

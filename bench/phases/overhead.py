@@ -56,6 +56,7 @@ def _overhead(stack: Stack, ops: list[str]) -> dict:
     answered = stack.model_answered()
     claim, store, store_by_latency = [], [], []
     for op in Operation.objects.filter(pk__in=ops, status="completed"):
+        assert op.started_at is not None and op.finished_at is not None  # completed
         claim.append((op.started_at - op.created_at).total_seconds() * 1000)
         t_answer = answered.get(str(op.session_id))
         if t_answer is not None:

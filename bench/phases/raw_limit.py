@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import uuid
+from typing import Any
 
 from bench.data import Data
 from bench.endpoints import DASHBOARD_CLIENTS, ENDPOINTS
@@ -107,7 +108,7 @@ def capture(data: Data) -> Capture:
     def request(key: str, object_id: str, user_n: int):
         endpoint = ENDPOINTS[key]
         path = endpoint.path.format(id=object_id)
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {data.tokens[user_n]}"}
+        auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {data.tokens[user_n]}"}
         if endpoint.method == "POST":
             response = client.post(path, content_type="application/json", **auth)
         else:
@@ -126,7 +127,9 @@ def capture(data: Data) -> Capture:
 
     with _recorder() as record:
         for key in ("feedback", "question"):
-            (warm_sid, user_n), (sid, _user) = data.take_pair(ENDPOINTS[key].sessions)
+            kind = ENDPOINTS[key].sessions
+            assert kind is not None  # both take sessions
+            (warm_sid, user_n), (sid, _user) = data.take_pair(kind)
             warm_op = request(key, warm_sid, user_n).json()["id"]
             recorded, response = record(lambda key=key, sid=sid, user_n=user_n: request(key, sid, user_n))
             op_id = response.json()["id"]
@@ -197,13 +200,14 @@ def _recorder():
             recording = False
         return (statements, trips), result
 
-    redis.Redis.execute_command = execute_command
-    redis.client.Pipeline.execute = pipeline_execute
+    # Patched for the recording (class attributes: every client of the process), restored after.
+    redis.Redis.execute_command = execute_command  # type: ignore[method-assign,assignment]
+    redis.client.Pipeline.execute = pipeline_execute  # type: ignore[method-assign,assignment]
     try:
         yield record
     finally:
-        redis.Redis.execute_command = original_execute
-        redis.client.Pipeline.execute = original_pipeline
+        redis.Redis.execute_command = original_execute  # type: ignore[method-assign]
+        redis.client.Pipeline.execute = original_pipeline  # type: ignore[method-assign]
 
 
 def _describe(trip: dict) -> str:
@@ -218,7 +222,7 @@ def _describe(trip: dict) -> str:
 def _template(statement: dict, names: dict[str, str]) -> dict:
     from psycopg.types.json import Jsonb
 
-    params = []
+    params: list[dict[str, Any]] = []
     for value in statement["params"]:
         if isinstance(value, uuid.UUID | str) and str(value) in names:
             params.append({"t": names[str(value)]})

@@ -88,6 +88,7 @@ def one_round(args: argparse.Namespace, stack: Stack, data: Data, key: str, labe
         }
         load = stack.start_load("load-wait", spec)
         try:
+            assert load.proc.stdout is not None  # a pipe
             line = load.proc.stdout.readline().decode().strip()
             if line != "SENT":
                 raise RuntimeError(f"wait load: {line!r}\n{load.output()[-2000:]}")
@@ -114,7 +115,9 @@ def one_round(args: argparse.Namespace, stack: Stack, data: Data, key: str, labe
     finally:
         web.stop()
     result = json.loads(out.decode().strip().splitlines()[-1])
-    delays, updated, other = [], 0, {}
+    delays: list[float] = []
+    updated = 0
+    other: dict[str, int] = {}
     for op_id, (t_recv, status, op_status) in result["received"].items():
         if status == 200 and op_status == "processing" and op_id in commit_at:
             updated += 1

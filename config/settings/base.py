@@ -6,8 +6,13 @@ See docs/configuration.md for the variables; the per-environment modules
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import django_stubs_ext
 import environ
+
+# Django's generic classes (ModelAdmin, ...) take type arguments at run time too, as django-stubs types them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -18,9 +23,9 @@ env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # GENERAL
 # ------------------------------------------------------------------------------
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+DEBUG: bool = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY: str = env("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
@@ -46,7 +51,7 @@ MODEL_TIME_PROFILES = {
         "CELERY_VISIBILITY_TIMEOUT": 3600,
     },
 }
-MODEL_TIME_PROFILE = env("MODEL_TIME_PROFILE", default="default")
+MODEL_TIME_PROFILE: str = env("MODEL_TIME_PROFILE", default="default")
 if MODEL_TIME_PROFILE not in MODEL_TIME_PROFILES:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -219,7 +224,7 @@ REST_FRAMEWORK = {
 }
 
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
-SIMPLE_JWT = {
+SIMPLE_JWT: dict[str, Any] = {
     # Its own key when JWT_SIGNING_KEY is set; otherwise the SECRET_KEY (docs/configuration.md):
     # a separate key lets tokens be invalidated by rotating it without touching Django's.
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
@@ -240,7 +245,7 @@ SIMPLE_JWT = {
 AXES_ONLY_ADMIN_SITE = True
 # After this many failures an account (from any address) and an address (for any account) are
 # locked out for AXES_COOLOFF_MINUTES; `manage.py axes_reset_username <email>` / `axes_reset_ip`.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The admin's login form posts "username" (our USERNAME_FIELD is email); counted trimmed and
@@ -255,7 +260,7 @@ AXES_CLIENT_IP_CALLABLE = "common.throttling.client_address"
 # Seconds an authenticated user stays in the cache (common/authentication.py): a password change,
 # a deletion and an admin's deactivation drop it at once; anything else done to a user around
 # the services shows within this long.
-USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=60)
+USER_CACHE_SECONDS: int = env.int("USER_CACHE_SECONDS", default=60)
 
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
@@ -306,41 +311,41 @@ configure_redis_cache(CACHES["default"])
 # A user's dashboard is kept this long while their history does not change (interviews/progress.py):
 # only with a cache the web and worker processes share (the worker's stored feedback changes it).
 _SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache"))
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300 if _SHARED_CACHE else 0)
+DASHBOARD_CACHE_SECONDS: int = env.int("DASHBOARD_CACHE_SECONDS", default=300 if _SHARED_CACHE else 0)
 
 # RATE LIMITS (common/throttling.py; docs/api.md, "Rate limits")
 # ------------------------------------------------------------------------------
 # "<count>/<second|minute|hour|day>"; an empty value turns that limit off.
 # Per user, on POST /sessions/{id}/generate-feedback: each call may spend model money.
-FEEDBACK_RATE_LIMIT = env("FEEDBACK_RATE_LIMIT", default="20/hour")
+FEEDBACK_RATE_LIMIT: str = env("FEEDBACK_RATE_LIMIT", default="20/hour")
 # Login attempts (successful or not) per account (email, trimmed and lower-cased) from any
 # address, and per client address for any account: brute force from one place, or
 # spread over many.
-LOGIN_RATE_LIMIT_PER_EMAIL = env("LOGIN_RATE_LIMIT_PER_EMAIL", default="5/minute")
-LOGIN_RATE_LIMIT_PER_ADDRESS = env("LOGIN_RATE_LIMIT_PER_ADDRESS", default="20/minute")
-REGISTER_RATE_LIMIT_PER_ADDRESS = env("REGISTER_RATE_LIMIT_PER_ADDRESS", default="10/hour")
-REFRESH_RATE_LIMIT_PER_ADDRESS = env("REFRESH_RATE_LIMIT_PER_ADDRESS", default="120/minute")
-PASSWORD_CHANGE_RATE_LIMIT = env("PASSWORD_CHANGE_RATE_LIMIT", default="10/hour")
+LOGIN_RATE_LIMIT_PER_EMAIL: str = env("LOGIN_RATE_LIMIT_PER_EMAIL", default="5/minute")
+LOGIN_RATE_LIMIT_PER_ADDRESS: str = env("LOGIN_RATE_LIMIT_PER_ADDRESS", default="20/minute")
+REGISTER_RATE_LIMIT_PER_ADDRESS: str = env("REGISTER_RATE_LIMIT_PER_ADDRESS", default="10/hour")
+REFRESH_RATE_LIMIT_PER_ADDRESS: str = env("REFRESH_RATE_LIMIT_PER_ADDRESS", default="120/minute")
+PASSWORD_CHANGE_RATE_LIMIT: str = env("PASSWORD_CHANGE_RATE_LIMIT", default="10/hour")
 # Writes (POST/PUT/PATCH/DELETE) per user on every other endpoint: generous for a person, a
 # ceiling for a script.
-WRITE_RATE_LIMIT = env("WRITE_RATE_LIMIT", default="600/hour")
+WRITE_RATE_LIMIT: str = env("WRITE_RATE_LIMIT", default="600/hour")
 # Per user, on POST /sessions/{id}/generate-question: each call may spend model money too.
-QUESTION_RATE_LIMIT = env("QUESTION_RATE_LIMIT", default="120/hour")
+QUESTION_RATE_LIMIT: str = env("QUESTION_RATE_LIMIT", default="120/hour")
 
 # INTERVIEWS
 # ------------------------------------------------------------------------------
 # Questions per session; generate-question answers QUESTION_LIMIT_REACHED after this many.
-SESSION_MAX_QUESTIONS = env.int("SESSION_MAX_QUESTIONS", default=10)
+SESSION_MAX_QUESTIONS: int = env.int("SESSION_MAX_QUESTIONS", default=10)
 # Characters of all a session's questions and answers together (TRANSCRIPT_TOO_LONG past it):
 # what one analysis can be made to read stays bounded whatever the client sends.
-SESSION_MAX_TRANSCRIPT_CHARS = env.int("SESSION_MAX_TRANSCRIPT_CHARS", default=60_000)
+SESSION_MAX_TRANSCRIPT_CHARS: int = env.int("SESSION_MAX_TRANSCRIPT_CHARS", default=60_000)
 
 # CORS (django-cors-headers) for the single-page app
 # https://github.com/adamchainz/django-cors-headers#configuration
 # ------------------------------------------------------------------------------
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
 # Origins given as regular expressions (e.g. the SPA's preview deployments: ^https://[a-z0-9-]+\.app\.example$).
-CORS_ALLOWED_ORIGIN_REGEXES = env.list("CORS_ALLOWED_ORIGIN_REGEXES", default=[])
+CORS_ALLOWED_ORIGIN_REGEXES: list[str] = env.list("CORS_ALLOWED_ORIGIN_REGEXES", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 # Without these the browser hides them from the SPA: where to poll, when, and the log id.
 CORS_EXPOSE_HEADERS = ["Location", "Retry-After", "X-Request-ID"]
@@ -352,7 +357,7 @@ CORS_PREFLIGHT_MAX_AGE = 3600
 # ------------------------------------------------------------------------------
 # With no CELERY_BROKER_URL the service runs on kombu's filesystem transport, which
 # needs no server (one machine, local use only). Production sets a Redis URL.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL: str = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -370,8 +375,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The analysis waits on the network, so one process runs many threads (DESIGN.md point 8).
 # The threads pool enforces no time limits: every I/O call carries its own timeout and
 # operations/recovery catches anything that escapes.
-CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
-CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=32)
+CELERY_WORKER_POOL: str = env("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY: int = env.int("CELERY_WORKER_CONCURRENCY", default=32)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = True  # Flower
 # No "task-sent" event: it is a second Redis round trip on every POST (about 5 % of its
@@ -415,37 +420,37 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # ------------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first (rotation: docs/model-providers.md, "Users' own keys"). Local
 # and test settings derive one from DJANGO_SECRET_KEY; production requires it.
-FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+FIELD_ENCRYPTION_KEY: list[str] = env.list("FIELD_ENCRYPTION_KEY", default=[])
 
 # OPENAI-COMPATIBLE MODEL (llm/)
 # ------------------------------------------------------------------------------
-OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
-OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="") or None
-OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-5.4-mini")
+OPENAI_API_KEY: str = env("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL: str | None = env("OPENAI_BASE_URL", default="") or None
+OPENAI_MODEL: str = env("OPENAI_MODEL", default="gpt-5.4-mini")
 # The SDK's default read timeout is 600 s: bound every call explicitly.
-OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=_budget["OPENAI_TIMEOUT_SECONDS"])
-OPENAI_CONNECT_TIMEOUT_SECONDS = env.float("OPENAI_CONNECT_TIMEOUT_SECONDS", default=5.0)
+OPENAI_TIMEOUT_SECONDS: float = env.float("OPENAI_TIMEOUT_SECONDS", default=_budget["OPENAI_TIMEOUT_SECONDS"])
+OPENAI_CONNECT_TIMEOUT_SECONDS: float = env.float("OPENAI_CONNECT_TIMEOUT_SECONDS", default=5.0)
 # The SDK's own retries, per call. Off by default: the Celery task retries (feedback/tasks.py)
 # with backoff and a deadline, and the two would multiply.
-OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=0)
-OPENAI_MAX_OUTPUT_TOKENS = env.int("OPENAI_MAX_OUTPUT_TOKENS", default=4000)
+OPENAI_MAX_RETRIES: int = env.int("OPENAI_MAX_RETRIES", default=0)
+OPENAI_MAX_OUTPUT_TOKENS: int = env.int("OPENAI_MAX_OUTPUT_TOKENS", default=4000)
 # What one call may be made to read (llm/budget.py, estimated at 3 characters a token): the
 # résumé, then the job description, are shortened to fit. The interview itself is bounded by
 # SESSION_MAX_QUESTIONS and SESSION_MAX_TRANSCRIPT_CHARS. A model with an 8k context: ~6000.
-OPENAI_MAX_INPUT_TOKENS = env.int("OPENAI_MAX_INPUT_TOKENS", default=32000)
+OPENAI_MAX_INPUT_TOKENS: int = env.int("OPENAI_MAX_INPUT_TOKENS", default=32000)
 # How structured output is asked for (llm/structured.py; `manage.py check_model` tells which a
 # server supports): "json_schema" (OpenAI, Azure, vLLM, Ollama, llama.cpp's llama-server),
 # "json_object" (the schema in the prompt; llama-cpp-python's server, older LM Studio) or
 # "tools" (a forced function call). The output is validated the same way after each.
-OPENAI_STRUCTURED_OUTPUT = env("OPENAI_STRUCTURED_OUTPUT", default="json_schema")
+OPENAI_STRUCTURED_OUTPUT: str = env("OPENAI_STRUCTURED_OUTPUT", default="json_schema")
 # SDK clients kept per process (one per key: users' own keys and the service's).
-OPENAI_CLIENT_CACHE_SIZE = env.int("OPENAI_CLIENT_CACHE_SIZE", default=64)
+OPENAI_CLIENT_CACHE_SIZE: int = env.int("OPENAI_CLIENT_CACHE_SIZE", default=64)
 
 # LOGGING
 # ------------------------------------------------------------------------------
-LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
-LOG_FORMAT = env("LOG_FORMAT", default="text")  # "json" in production
-LOGGING = {
+LOG_LEVEL: str = env("DJANGO_LOG_LEVEL", default="INFO")
+LOG_FORMAT: str = env("LOG_FORMAT", default="text")  # "json" in production
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
@@ -475,7 +480,7 @@ LOGGING = {
 CSRF_FAILURE_VIEW = "common.views.csrf_failure"
 
 # celery beat keeps its last-run times here (the schedule itself is in code: config/celery.py).
-CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULE_FILENAME: str = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 
 # MODEL-CALL RETRIES OF EVERY OPERATION TASK (operations/runner.py)
 # ------------------------------------------------------------------------------
@@ -483,29 +488,33 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str
 # exponential backoff and full jitter, honouring Retry-After, at most this many times,
 # and never past the deadline (counted from the first claim): a provider that keeps
 # failing ends the operation `failed` within two minutes.
-OPERATION_MAX_RETRIES = env.int("OPERATION_MAX_RETRIES", default=_budget["OPERATION_MAX_RETRIES"])
-OPERATION_RETRY_BACKOFF_SECONDS = env.float("OPERATION_RETRY_BACKOFF_SECONDS", default=2.0)
-OPERATION_RETRY_BACKOFF_MAX_SECONDS = env.float("OPERATION_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
-OPERATION_DEADLINE_SECONDS = env.float("OPERATION_DEADLINE_SECONDS", default=_budget["OPERATION_DEADLINE_SECONDS"])
+OPERATION_MAX_RETRIES: int = env.int("OPERATION_MAX_RETRIES", default=_budget["OPERATION_MAX_RETRIES"])
+OPERATION_RETRY_BACKOFF_SECONDS: float = env.float("OPERATION_RETRY_BACKOFF_SECONDS", default=2.0)
+OPERATION_RETRY_BACKOFF_MAX_SECONDS: float = env.float("OPERATION_RETRY_BACKOFF_MAX_SECONDS", default=30.0)
+OPERATION_DEADLINE_SECONDS: float = env.float(
+    "OPERATION_DEADLINE_SECONDS", default=_budget["OPERATION_DEADLINE_SECONDS"]
+)
 # A store that fails on a database blip after a successful model call is retried after
 # these pauses (seconds), in the same run, with the model's output kept: never a second call.
-OPERATION_STORE_RETRY_DELAYS = env.list("OPERATION_STORE_RETRY_DELAYS", cast=float, default=[0.5, 1.0, 2.0, 4.0])
+OPERATION_STORE_RETRY_DELAYS: list[float] = env.list(
+    "OPERATION_STORE_RETRY_DELAYS", cast=float, default=[0.5, 1.0, 2.0, 4.0]
+)
 
 # OPERATION RECOVERY (operations/recovery.py, run by celery beat)
 # ------------------------------------------------------------------------------
 # A claim lasts this long; one run is bounded well below it (a model call is bounded by
 # OPENAI_TIMEOUT_SECONDS, twice at most for invalid output: common/checks.py verifies it), and a
 # Celery retry extends it across its backoff. Must stay below the broker's visibility_timeout.
-OPERATION_LEASE_SECONDS = env.int("OPERATION_LEASE_SECONDS", default=_budget["OPERATION_LEASE_SECONDS"])
+OPERATION_LEASE_SECONDS: int = env.int("OPERATION_LEASE_SECONDS", default=_budget["OPERATION_LEASE_SECONDS"])
 # Pending rows not picked up this long after dispatch are published again (broker was down,
 # the web process died right after commit, the message was lost).
-OPERATION_PENDING_GRACE_SECONDS = env.int("OPERATION_PENDING_GRACE_SECONDS", default=60)
+OPERATION_PENDING_GRACE_SECONDS: int = env.int("OPERATION_PENDING_GRACE_SECONDS", default=60)
 # How often the sweep runs. Lease + interval bounds how long a dead worker's operation waits.
-OPERATION_RECOVERY_INTERVAL_SECONDS = env.int("OPERATION_RECOVERY_INTERVAL_SECONDS", default=30)
+OPERATION_RECOVERY_INTERVAL_SECONDS: int = env.int("OPERATION_RECOVERY_INTERVAL_SECONDS", default=30)
 # A processing operation whose lease expired this many times is failed with WORKER_LOST.
-OPERATION_MAX_RECOVERIES = env.int("OPERATION_MAX_RECOVERIES", default=3)
+OPERATION_MAX_RECOVERIES: int = env.int("OPERATION_MAX_RECOVERIES", default=3)
 # Rows handled per sweep round (the rest wait for the next round).
-OPERATION_RECOVERY_BATCH = env.int("OPERATION_RECOVERY_BATCH", default=500)
+OPERATION_RECOVERY_BATCH: int = env.int("OPERATION_RECOVERY_BATCH", default=500)
 
 CELERY_BEAT_SCHEDULE = {
     "operations-recover": {
@@ -525,15 +534,15 @@ CELERY_BEAT_SCHEDULE = {
 # METRICS (docs/operations.md, "Health, metrics and logs")
 # ------------------------------------------------------------------------------
 # /metrics requires "Authorization: Bearer <token>" when this is set.
-METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_TOKEN: str = env("METRICS_TOKEN", default="")
 # A Celery worker serves its own metrics on this port (0 turns it off).
-CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=9808)
+CELERY_METRICS_PORT: int = env.int("CELERY_METRICS_PORT", default=9808)
 
 # WAITING ON AN OPERATION (operations/waiting.py: ?wait= and /events)
 # ------------------------------------------------------------------------------
 # Concurrent waiters (long-polls and streams) per user and per web process; past either, 429.
-WAIT_MAX_PER_USER = env.int("WAIT_MAX_PER_USER", default=10)
-WAIT_MAX_PER_PROCESS = env.int("WAIT_MAX_PER_PROCESS", default=2000)
+WAIT_MAX_PER_USER: int = env.int("WAIT_MAX_PER_USER", default=10)
+WAIT_MAX_PER_PROCESS: int = env.int("WAIT_MAX_PER_PROCESS", default=2000)
 # Threads of one web process serving the API (config/asgi.py); its database pool (DB_POOL_MAX_SIZE)
 # should be at least this large.
-WEB_THREADS = env.int("WEB_THREADS", default=8)
+WEB_THREADS: int = env.int("WEB_THREADS", default=8)

@@ -107,7 +107,7 @@ def test_staff_without_permissions_gets_403(client):
 
 def failed_operation(**kwargs) -> Operation:
     session = completed_session_with_answers()
-    return OperationFactory(user=session.user, session=session, failed=True, **kwargs)
+    return OperationFactory.create(user=session.user, session=session, failed=True, **kwargs)
 
 
 def test_retry_creates_a_new_pending_operation(enqueued, django_capture_on_commit_callbacks):

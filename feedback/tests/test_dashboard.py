@@ -23,7 +23,7 @@ T0 = timezone.now() - timedelta(days=30)
 
 
 def session(user, posting, *, day: int, answers: int = 1, scores=None, completed=True):
-    s = SessionFactory(user=user, job_posting=posting, completed=completed)
+    s = SessionFactory.create(user=user, job_posting=posting, completed=completed)
     if completed:
         s.completed_at = T0 + timedelta(days=day)
         s.save(update_fields=["completed_at"])

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def question_operation(session, **params) -> Operation:
-    return OperationFactory(user=session.user, session=session, operation_type="question_generation", params=params)
+    return OperationFactory.create(
+        user=session.user, session=session, operation_type="question_generation", params=params
+    )
 
 
 @pytest.fixture

@@ -69,8 +69,8 @@ def test_fit_cuts_the_first_cuttable_text_first_and_keeps_the_rest():
 
 def largest_inputs(transcript_chars: int):
     """A posting and a résumé as long as the API allows, and ten question/answer pairs filling the transcript."""
-    posting = JobPostingFactory(description="d" * DESCRIPTION_MAX)
-    session = SessionFactory(user=posting.user, job_posting=posting)
+    posting = JobPostingFactory.create(description="d" * DESCRIPTION_MAX)
+    session = SessionFactory.create(user=posting.user, job_posting=posting)
     pair = transcript_chars // 10
     for _ in range(10):
         QuestionFactory(session=session, content="q" * (pair // 6))

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from openai.types.chat import ChatCompletionMessage
 
 from feedback.analysis import FeedbackAnalysis
 from feedback.models import InterviewFeedback
@@ -10,7 +11,7 @@ from feedback.tasks import generate_feedback_task
 from interviews.questions import GeneratedQuestion
 from interviews.tasks import generate_question_task
 from llm.errors import KINDS, LLMErrorCode
-from llm.structured import request_arguments, strict_schema
+from llm.structured import _answer_text, request_arguments, strict_schema
 from operations.models import Operation
 from tests.factories import OperationFactory, SessionFactory, completed_session_with_answers
 
@@ -48,6 +49,17 @@ def test_tools_mode_forces_one_function_call():
     assert tool["function"]["name"] == "GeneratedQuestion"
     assert tool["function"]["parameters"] == strict_schema(GeneratedQuestion)
     assert args["tool_choice"] == {"type": "function", "function": {"name": "GeneratedQuestion"}}
+
+
+def test_tools_mode_answers_with_the_function_calls_arguments_only():
+    def answer(call: dict) -> ChatCompletionMessage:
+        return ChatCompletionMessage.model_validate({"role": "assistant", "content": None, "tool_calls": [call]})
+
+    function_call = {"id": "c1", "type": "function", "function": {"name": "GeneratedQuestion", "arguments": "{}"}}
+    custom_call = {"id": "c2", "type": "custom", "custom": {"name": "GeneratedQuestion", "input": "{}"}}
+    assert _answer_text(answer(function_call), "tools") == "{}"
+    # Not what the forced function call asks for: invalid output (asked once more), not an AttributeError.
+    assert _answer_text(answer(custom_call), "tools") is None
 
 
 def test_unknown_mode_is_an_error():

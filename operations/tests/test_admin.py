@@ -1,5 +1,8 @@
 """Operations in Django admin, through the test client: list, search, detail, the retry action, access."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
@@ -50,7 +53,7 @@ def enqueued(monkeypatch):
 def failed_feedback_operation(**kwargs) -> Operation:
     """A failed feedback analysis of a session that can be analysed again (completed, answered)."""
     session = completed_session_with_answers()
-    return OperationFactory(user=session.user, session=session, failed=True, **kwargs)
+    return OperationFactory.create(user=session.user, session=session, failed=True, **kwargs)
 
 
 def listed(response) -> set[str]:
@@ -75,7 +78,7 @@ def link(operation) -> str:
     return f'<a href="{change_url(operation)}">{str(operation.pk)[:8]}</a>'
 
 
-def row(operation) -> dict:
+def row(operation) -> Mapping[str, Any]:
     return Operation.objects.filter(pk=operation.pk).values().get()
 
 

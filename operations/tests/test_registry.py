@@ -43,6 +43,7 @@ def echo_prepare(operation: Operation) -> Callable[[], str]:
 
 def echo_store(operation: Operation, outcome: str) -> bool:
     with transaction.atomic():
+        assert operation.session_id is not None
         session = InterviewSession.objects.get(pk=operation.session_id)
         return services.operation_complete(operation=operation, result=session, accounting={"llm_model": outcome})
 

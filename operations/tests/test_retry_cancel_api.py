@@ -34,12 +34,14 @@ def cancel_url(operation) -> str:
 
 def failed_feedback(user, **kwargs) -> Operation:
     session = completed_session_with_answers(user=user)
-    return OperationFactory(user=user, session=session, failed=True, **kwargs)
+    return OperationFactory.create(user=user, session=session, failed=True, **kwargs)
 
 
 def failed_question(user, **kwargs) -> Operation:
     session = SessionFactory(user=user)
-    return OperationFactory(user=user, session=session, operation_type="question_generation", failed=True, **kwargs)
+    return OperationFactory.create(
+        user=user, session=session, operation_type="question_generation", failed=True, **kwargs
+    )
 
 
 # Retry ---------------------------------------------------------------------------------------

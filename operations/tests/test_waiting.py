@@ -29,7 +29,8 @@ def asgi(django_db_setup, django_db_blocker):
 
 
 def bearer(user) -> dict[str, str]:
-    return {"Authorization": auth_client(user)._credentials["HTTP_AUTHORIZATION"]}
+    credentials = auth_client(user)._credentials  # type: ignore[attr-defined]  # APIClient's own, not in the stub
+    return {"Authorization": credentials["HTTP_AUTHORIZATION"]}
 
 
 def later(seconds, fn):

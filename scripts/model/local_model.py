@@ -41,6 +41,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -450,7 +451,7 @@ def summary(label: str, out: dict) -> str:
     if out.get("error"):
         line += f"\n    error body: {out['error'][:600]}"
     elif not out.get("ok"):
-        line += f"\n    schema: {out.get('schema_errors')[:5]}\n    text: {str(out.get('text'))[:300]!r}"
+        line += f"\n    schema: {out['schema_errors'][:5]}\n    text: {str(out.get('text'))[:300]!r}"
     return line
 
 
@@ -490,8 +491,8 @@ def cmd_check(args) -> None:
         ask + " Answer with one JSON object with exactly these keys: city (string), "
         "country (string), population_millions (integer)."
     )
-    common = {"model": model, "max_tokens": 120, "temperature": 0}
-    modes = {
+    common: dict[str, Any] = {"model": model, "max_tokens": 120, "temperature": 0}
+    modes: dict[str, dict[str, Any]] = {
         "a) response_format json_schema": dict(
             messages=[{"role": "user", "content": ask}],
             response_format={

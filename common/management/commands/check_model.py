@@ -10,6 +10,8 @@ when no mode works. The key is never printed.
 from __future__ import annotations
 
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -47,10 +49,10 @@ PROBE = [
 class Command(BaseCommand):
     help = "Probe the configured model server: key, structured-output modes, speed; print the settings to use."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--mode", choices=MODES, action="append", help="Probe only this mode (repeatable).")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         credentials = service_credentials()
         if credentials is None:
             raise CommandError("OPENAI_API_KEY is empty: set it (any non-empty value for a local server).")
