@@ -21,7 +21,7 @@ undocumented status or code fails the build.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme

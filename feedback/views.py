@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.services import AI_NOT_CONFIGURED
 from accounts.requests import request_user
+from accounts.services import AI_NOT_CONFIGURED
 from common.exceptions import NotFoundError
 from common.schema import problem_codes
 from common.throttling import FeedbackRateThrottle
