@@ -182,14 +182,14 @@ class ApplicationError(Exception):
     """
 
     status_code: int = 400
-    code: str = BAD_REQUEST
+    code: ProblemCode = BAD_REQUEST
     default_detail: str = "The request could not be processed."
 
     def __init__(
         self,
         detail: str | None = None,
         *,
-        code: str | None = None,
+        code: ProblemCode | None = None,
         status_code: int | None = None,
         headers: dict[str, str] | None = None,
         errors: list[dict[str, str]] | None = None,

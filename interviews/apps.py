@@ -12,6 +12,7 @@ class InterviewsConfig(AppConfig):
             QUESTION_LIMIT_REACHED,
             QUESTION_OPERATION_TYPE,
             SESSION_NOT_ACTIVE,
+            SESSION_NOT_FOUND,
             question_retry,
         )
         from operations import registry
@@ -24,6 +25,7 @@ class InterviewsConfig(AppConfig):
                 retry=question_retry,
                 result_serializer=MessageSerializer,
                 result_example=QUESTION_EXAMPLE,
+                not_retryable=frozenset({SESSION_NOT_FOUND}),  # the session was deleted meanwhile
                 request_codes=(SESSION_NOT_ACTIVE, QUESTION_ALREADY_OPEN, QUESTION_LIMIT_REACHED, AI_NOT_CONFIGURED),
             )
         )

@@ -27,6 +27,8 @@ from operations.models import Operation
 
 logger = logging.getLogger(__name__)
 
+# The error_code of an operation whose runs were lost too often (a worker killed each time).
+WORKER_LOST = "WORKER_LOST"
 WORKER_LOST_MESSAGE = "The analysis was interrupted several times and could not finish. Please request it again."
 
 
@@ -66,7 +68,7 @@ def operations_recover() -> SweepResult:
         lease = timedelta(seconds=settings.OPERATION_LEASE_SECONDS)
         for op in expired:
             if op.recoveries >= settings.OPERATION_MAX_RECOVERIES:
-                services.operation_fail(operation=op, error_code="WORKER_LOST", error_message=WORKER_LOST_MESSAGE)
+                services.operation_fail(operation=op, error_code=WORKER_LOST, error_message=WORKER_LOST_MESSAGE)
                 result.failed_worker_lost.append(str(op.pk))
                 continue
             # Give the re-dispatched run a fresh lease so the next sweep leaves it alone.

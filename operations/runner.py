@@ -44,7 +44,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.utils import timezone
 
 from common import context
-from common.exceptions import ApplicationError
+from common.exceptions import INTERNAL_ERROR, ApplicationError
 from llm import LLMError
 from operations import services
 from operations.models import Operation
@@ -107,7 +107,7 @@ def retry_delay(*, retries: int, error: LLMError, operation: Operation) -> float
 
 def _fail_internal(operation: Operation, where: str) -> str:
     logger.exception("unexpected error while %s operation %s; failed INTERNAL_ERROR", where, operation.pk)
-    services.operation_fail(operation=operation, error_code="INTERNAL_ERROR", error_message=INTERNAL_ERROR_MESSAGE)
+    services.operation_fail(operation=operation, error_code=INTERNAL_ERROR, error_message=INTERNAL_ERROR_MESSAGE)
     return "failed"
 
 

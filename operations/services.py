@@ -34,6 +34,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.models import User
 from common.exceptions import ConflictError, ProblemCode
+from llm import LLMErrorCode
 from operations import metrics, registry
 from operations.models import Operation
 from operations.notify import CHANNEL, notify_status
@@ -44,8 +45,8 @@ Status = Operation.Status
 
 # Failures that asking again cannot cure, whatever the type: the request itself was refused
 # as malformed or of a shape the server does not take (until an operator changes the
-# settings), or the subject of the work is gone. Types add their own (registry).
-NOT_RETRYABLE = frozenset({"AI_BAD_REQUEST", "AI_UNSUPPORTED_REQUEST", "SESSION_NOT_FOUND"})
+# settings). Types add their own (registry), e.g. their subject gone.
+NOT_RETRYABLE = frozenset({LLMErrorCode.BAD_REQUEST, LLMErrorCode.UNSUPPORTED_REQUEST})
 
 # What a publish can raise when the broker is unreachable (redis-py errors arrive wrapped
 # by kombu as OperationalError; a socket timeout can surface as a plain OSError).
@@ -55,7 +56,9 @@ BROKER_ERRORS = (KombuError, BrokerOperationalError, OSError, TimeoutError)
 def operation_get_or_create_inflight(
     *,
     user: User,
-    session: Any,  # an interviews.InterviewSession (operations imports no app whose work it tracks)
+    # An interviews.InterviewSession: operations imports no app whose work it tracks, and the
+    # stubs type the foreign key as that model, so no narrower annotation fits without the import.
+    session: Any,
     operation_type: str,
     params: dict[str, Any] | None = None,
 ) -> tuple[Operation, bool]:

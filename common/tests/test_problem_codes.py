@@ -44,7 +44,8 @@ def test_a_code_is_the_string_itself():
 
 def test_model_codes_are_the_llm_codes():
     assert AI_NOT_CONFIGURED == LLMErrorCode.NOT_CONFIGURED
-    assert type(str(AI_NOT_CONFIGURED)) is str
+    # A body carries the plain string, whatever kind of code was raised.
+    assert type(exceptions.problem(400, AI_NOT_CONFIGURED, "No model.")["code"]) is str
 
 
 def test_declaring_again_identically_is_the_same_code_and_differently_an_error(scratch_code):
@@ -87,6 +88,25 @@ def test_every_application_error_has_a_declared_code():
         if cls.__module__.startswith(("common.tests", "tests")):
             continue
         assert problem_code(cls.code) is cls.code, cls
+
+
+def test_every_drf_exception_of_ours_answers_a_declared_code():
+    """The handler answers a DRF exception of ours with its default_code upper-cased."""
+    from rest_framework.exceptions import APIException
+
+    import common.throttling  # noqa: F401 - defines one
+
+    ours = [
+        cls
+        for cls in _subclasses(APIException)
+        if cls.__module__.split(".")[0] in ("common", "accounts", "interviews", "operations", "feedback")
+        and ".tests" not in cls.__module__
+        and not issubclass(cls, ApplicationError)
+    ]
+    assert ours  # LimitUnavailableError at least
+    for cls in ours:
+        code = problem_code(str(cls.default_code).upper())
+        assert code.status == cls.status_code, cls
 
 
 def test_the_schema_documents_a_code_from_its_declaration(scratch_code):
