@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench.util import BENCH, BIN, ROOT, log
-from tests.processes import Process, free_port, http_get
+from tests.processes import Process, free_port, http_get, procfile_command
 
 # The app's only queue: no task routes, every task goes to Celery's default queue.
 QUEUE = "celery"
@@ -162,8 +162,8 @@ class Stack:
 
     def start_uvicorn(self, workers: int) -> tuple[Process, int]:
         port = free_port()
-        argv = [str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--workers", str(workers), "--log-level", "warning", "--timeout-graceful-shutdown", "3"]
+        argv = procfile_command("web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers))
+        argv += ["--log-level", "warning", "--timeout-graceful-shutdown", "3"]
         proc = self.start(f"uvicorn-{workers}w-{port}", argv)
         proc.wait_http(port, "/healthz")
         self._warm_workers(port, workers)
@@ -195,16 +195,7 @@ class Stack:
         try:
             for i in range(processes):
                 name = f"bench-w{i}"
-                argv = [
-                    str(BIN / "celery"),
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool",
-                    "threads",
-                    "--concurrency",
-                    str(threads),
-                ]
+                argv = procfile_command("worker", "--pool", "threads", "--concurrency", str(threads))
                 argv += ["-Q", QUEUE, "-l", "WARNING", "-n", f"{name}@%h"]
                 workers.append(self.start(f"worker-{i}", argv, self.env(DB_POOL_MAX_SIZE=str(pool))))
                 nodes.append(f"{name}@{socket.gethostname()}")

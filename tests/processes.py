@@ -16,6 +16,7 @@ import ctypes
 import http.client
 import os
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -30,7 +31,19 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
-CELERY = str(Path(sys.executable).with_name("celery"))
+PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
+
+
+def procfile_command(name: str, *extra: str) -> list[str]:
+    """The Procfile's `name` line as an argv, its program from this virtualenv, then `extra` options.
+
+    The tests and the benchmark run the service's processes as declared, adding only what a run
+    of their own needs (a port, a log level, a node name)."""
+    from honcho.environ import parse_procfile
+
+    argv = shlex.split(parse_procfile(PROCFILE.read_text()).processes[name])
+    return [str(Path(sys.executable).with_name(argv[0])), *argv[1:], *extra]
+
 
 PR_SET_PDEATHSIG = 1
 # Looked up here, not in the child between fork and exec (no dynamic loading there).
@@ -210,7 +223,7 @@ class Worker(Process):
 
     def __init__(self, *, concurrency: int = 4, env: dict[str, str] | None = None, name: str | None = None):
         self.name = name or f"test-{os.getpid()}-{time.monotonic_ns()}"
-        argv = [CELERY, "-A", "config", "worker", "-l", "INFO", "-c", str(concurrency), "-n", f"{self.name}@%h"]
+        argv = procfile_command("worker", "-l", "INFO", "-c", str(concurrency), "-n", f"{self.name}@%h")
         super().__init__([*argv, "--without-mingle", "--without-gossip"], env=env or service_env(), label="worker")
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -258,7 +271,7 @@ class Beat(Process):
     def __init__(self, *, env: dict[str, str]):
         self.dir = tempfile.mkdtemp(prefix="beat-")
         env = {**env, "CELERY_BEAT_SCHEDULE_FILENAME": str(Path(self.dir) / "schedule")}
-        argv = [CELERY, "-A", "config", "beat", "-l", "INFO"]
+        argv = procfile_command("beat", "-l", "INFO")
         super().__init__(argv, env=env, label="beat", log=Path(self.dir) / "beat.log")
 
     def stop(self, timeout: float = 10) -> None:
@@ -267,7 +280,8 @@ class Beat(Process):
 
 
 class Web(Process):
-    """The web process as the README runs it: gunicorn on config.wsgi (AsgiWeb: uvicorn on config.asgi)."""
+    """A web process on gunicorn (config.wsgi), a WSGI server's view of the API; AsgiWeb is the
+    Procfile's web process (uvicorn on config.asgi), as `make run` and compose run it."""
 
     def command(self) -> list[str]:
         return [
@@ -345,12 +359,11 @@ class PrivatePostgres:
 
 
 class AsgiWeb(Web):
-    """The ASGI web process: uvicorn on config.asgi (serves the waiting endpoints too)."""
+    """The Procfile's web process: uvicorn on config.asgi (serves the waiting endpoints too)."""
 
     def command(self) -> list[str]:
-        return [
-            str(Path(sys.executable).with_name("uvicorn")),
-            "config.asgi:application",
+        return procfile_command(
+            "web",
             "--host",
             "127.0.0.1",
             "--port",
@@ -358,4 +371,4 @@ class AsgiWeb(Web):
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "3",
-        ]
+        )

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from common.checks import check_structured_output_mode, check_time_budgets, longest_run_seconds
-from tests.processes import CELERY, ROOT, service_env
+from tests.processes import ROOT, procfile_command, service_env
 
 
 def ids(errors) -> list[str]:
@@ -72,7 +72,7 @@ def test_the_slow_local_profile_passes_and_its_budgets_hold():
 @pytest.mark.slow
 def test_the_worker_refuses_to_start_on_incoherent_budgets():
     result = subprocess.run(
-        [CELERY, "-A", "config", "worker", "--without-mingle", "--without-gossip", "-c", "1"],
+        procfile_command("worker", "--without-mingle", "--without-gossip", "-c", "1"),
         cwd=ROOT,
         env=service_env(OPENAI_TIMEOUT_SECONDS="120"),
         capture_output=True,
