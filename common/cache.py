@@ -1,33 +1,57 @@
-"""Django's Redis cache, with one redis-py client per connection pool instead of one per call.
+"""Django's Redis cache, with its connection pools and redis-py clients kept for the whole process.
 
-Django's RedisCacheClient builds a ``redis.Redis`` object for every cache call (a few dozen
-microseconds, on every authenticated request and every throttle check). A client is a thin,
-thread-safe wrapper of its pool, so one per pool does the same work.
+Django keeps a cache object per context (``caches`` is an asgiref ``Local``, contextvar-backed),
+and its ``RedisCacheClient`` keeps the connection pools on that object. Under uvicorn each API
+request runs in a fresh copy of the server's context (a2wsgi, like asgiref, copies it), so the
+cache object, its pool and its TCP connection to Redis were all built again for every request:
+a connect, and redis-py reading its own package metadata for each new connection - ~30 % of the
+web CPU of a poll (py-spy). Here the pools (one per server URL and options) and a client per
+pool live in this module: every cache object of the process shares them. redis-py's pools and
+clients are thread-safe, and a pool re-opens its connections in a forked child.
+
+Django's client also builds a ``redis.Redis`` object for every call; one per pool does the same work.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache.backends import redis as django_redis
 from redis import ConnectionPool, Redis
 
+_lock = threading.Lock()
+_pools: dict[tuple[str, str, str], ConnectionPool] = {}
+_clients: dict[int, Redis] = {}
+
 
 class RedisCacheClient(django_redis.RedisCacheClient):
     if TYPE_CHECKING:  # Django's own private members, which django-stubs leaves out
         _client: type[Redis]
+        _servers: list[str]
+        _pool_class: type[ConnectionPool]
+        _pool_options: dict[str, Any]
 
-        def _get_connection_pool(self, write: bool) -> ConnectionPool: ...
+        def _get_connection_pool_index(self, write: bool) -> int: ...
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Redis] = {}
+    def _get_connection_pool(self, write: bool) -> ConnectionPool:
+        url = self._servers[self._get_connection_pool_index(write)]
+        pool_class = f"{self._pool_class.__module__}.{self._pool_class.__qualname__}"
+        key = (url, repr(sorted(self._pool_options.items())), pool_class)
+        pool = _pools.get(key)
+        if pool is None:
+            with _lock:
+                pool = _pools.get(key)
+                if pool is None:
+                    pool = _pools[key] = self._pool_class.from_url(url, **self._pool_options)
+        return pool
 
     def get_client(self, key: str | bytes | memoryview | None = None, *, write: bool = False) -> Redis:
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        client = _clients.get(id(pool))
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            with _lock:
+                client = _clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
 
