@@ -7,7 +7,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
@@ -42,3 +42,12 @@ def start_metrics_server(**kwargs) -> None:
             start_http_server(port)
         except OSError as exc:  # a second worker on this host: metrics off for it, work goes on
             logging.getLogger(__name__).warning("metrics port %s unavailable (%s)", port, exc)
+
+
+@worker_ready.connect
+@worker_process_init.connect  # each prefork child, when that pool is chosen
+def tune_gc(**kwargs) -> None:
+    """The worker's tasks allocate as a request does: the same collector tuning as the web."""
+    from common.runtime import tune_gc
+
+    tune_gc()
