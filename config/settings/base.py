@@ -370,6 +370,17 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The periodic upkeep (the recovery sweep, the token flush) has a queue of its own, which every
+# worker consumes beside the operations' one: a backlog of operation tasks cannot hold a sweep
+# back behind it (the broker is read from the queues in turn), and the sweep is what
+# re-dispatches operations a lost worker or broker left behind.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+MAINTENANCE_QUEUE = "maintenance"
+CELERY_TASK_QUEUES: dict[str, dict[str, Any]] = {CELERY_TASK_DEFAULT_QUEUE: {}, MAINTENANCE_QUEUE: {}}
+CELERY_TASK_ROUTES = {
+    "operations.tasks.recover_operations_task": {"queue": MAINTENANCE_QUEUE},
+    "accounts.tasks.flush_expired_tokens_task": {"queue": MAINTENANCE_QUEUE},
+}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The analysis waits on the network, so one process runs many threads (DESIGN.md point 8).
