@@ -270,17 +270,18 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return out
 
 
-_DRF_CODES: list[tuple[type[Exception], int, ProblemCode]] = [
-    (drf.ParseError, 400, MALFORMED_REQUEST),
-    (drf.NotAuthenticated, 401, NOT_AUTHENTICATED),
-    (InvalidToken, 401, INVALID_TOKEN),
-    (drf.AuthenticationFailed, 401, INVALID_TOKEN),
-    (drf.PermissionDenied, 403, PERMISSION_DENIED),
-    (drf.NotFound, 404, NOT_FOUND),
-    (drf.MethodNotAllowed, 405, METHOD_NOT_ALLOWED),
-    (drf.NotAcceptable, 406, NOT_ACCEPTABLE),
-    (drf.UnsupportedMediaType, 415, UNSUPPORTED_MEDIA_TYPE),
-    (drf.Throttled, 429, RATE_LIMITED),
+# DRF's exceptions answered with our codes (each code's declared status is the one sent).
+_DRF_CODES: list[tuple[type[Exception], ProblemCode]] = [
+    (drf.ParseError, MALFORMED_REQUEST),
+    (drf.NotAuthenticated, NOT_AUTHENTICATED),
+    (InvalidToken, INVALID_TOKEN),
+    (drf.AuthenticationFailed, INVALID_TOKEN),
+    (drf.PermissionDenied, PERMISSION_DENIED),
+    (drf.NotFound, NOT_FOUND),
+    (drf.MethodNotAllowed, METHOD_NOT_ALLOWED),
+    (drf.NotAcceptable, NOT_ACCEPTABLE),
+    (drf.UnsupportedMediaType, UNSUPPORTED_MEDIA_TYPE),
+    (drf.Throttled, RATE_LIMITED),
 ]
 
 _PLAIN_DETAIL = {
@@ -315,8 +316,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail = errors[0]["message"] if len(errors) == 1 else "The request contains invalid fields."
         return problem_response(400, VALIDATION_ERROR, detail, errors=errors)
 
-    for klass, status, code in _DRF_CODES:
+    for klass, code in _DRF_CODES:
         if isinstance(exc, klass):
+            status = code.status
             headers: dict[str, str] = {}
             if status == 401:
                 headers.update(_auth_headers(exc))
