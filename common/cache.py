@@ -31,19 +31,22 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         _servers: list[str]
         _pool_class: type[ConnectionPool]
         _pool_options: dict[str, Any]
+        _pools: dict[int, ConnectionPool]
 
         def _get_connection_pool_index(self, write: bool) -> int: ...
 
     def _get_connection_pool(self, write: bool) -> ConnectionPool:
-        url = self._servers[self._get_connection_pool_index(write)]
-        pool_class = f"{self._pool_class.__module__}.{self._pool_class.__qualname__}"
-        key = (url, repr(sorted(self._pool_options.items())), pool_class)
-        pool = _pools.get(key)
+        index = self._get_connection_pool_index(write)
+        pool = self._pools.get(index)  # this cache object's, once looked up
         if pool is None:
+            url = self._servers[index]
+            pool_class = f"{self._pool_class.__module__}.{self._pool_class.__qualname__}"
+            key = (url, repr(sorted(self._pool_options.items())), pool_class)
             with _lock:
                 pool = _pools.get(key)
                 if pool is None:
                     pool = _pools[key] = self._pool_class.from_url(url, **self._pool_options)
+            self._pools[index] = pool
         return pool
 
     def get_client(self, key: str | bytes | memoryview | None = None, *, write: bool = False) -> Redis:
