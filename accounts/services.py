@@ -59,14 +59,12 @@ def user_register(*, email: str, password: str) -> User:
     """Create an account; a taken address (in any letter case) is a 409."""
     email = normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
-        raise ConflictError("An account with this email address already exists.", code=EMAIL_ALREADY_REGISTERED)
+        raise ConflictError(EMAIL_ALREADY_REGISTERED.example, code=EMAIL_ALREADY_REGISTERED)
     try:
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password)
     except IntegrityError:  # lost a race with a concurrent registration
-        raise ConflictError(
-            "An account with this email address already exists.", code=EMAIL_ALREADY_REGISTERED
-        ) from None
+        raise ConflictError(EMAIL_ALREADY_REGISTERED.example, code=EMAIL_ALREADY_REGISTERED) from None
 
 
 def tokens_issue(user: User) -> dict:
@@ -154,7 +152,7 @@ OPERATION_IN_PROGRESS = ProblemCode(
 
 class OperationInProgressError(ConflictError):
     code = OPERATION_IN_PROGRESS
-    default_detail = "An AI request is still running here. Cancel it first, or wait for it to finish."
+    default_detail = OPERATION_IN_PROGRESS.example
 
 
 @transaction.atomic
